@@ -1,0 +1,4 @@
+// Registers every subcommand: one line per top-level word; each module exports `main`.
+import { registerCommand } from '../registry.ts';
+
+void registerCommand;
