@@ -138,7 +138,10 @@ export class Keyring {
   }
 
   /** A new header for a new passphrase; the sealed secrets stay valid. */
-  async rewrap(newPassphrase: string, kdf = DEFAULT_KDF): Promise<KeyringHeader> {
+  async rewrap(
+    newPassphrase: string,
+    kdf: { N: number; r: number; p: number } = DEFAULT_KDF,
+  ): Promise<KeyringHeader> {
     checkPassphrase(newPassphrase);
     return Keyring.wrap(this.key(), newPassphrase, kdf);
   }
