@@ -1,4 +1,11 @@
 // Registers every subcommand: one line per top-level word; each module exports `main`.
 import { registerCommand } from '../registry.ts';
 
-void registerCommand;
+registerCommand('batch', 'create, list, show and close batches', () => import('./batch.ts'));
+registerCommand('device', 'list and show provisioned devices', () => import('./device.ts'));
+registerCommand(
+  'operator',
+  'add and list operators and their roles',
+  () => import('./operator.ts'),
+);
+registerCommand('audit', 'list and verify the audit trail', () => import('./audit.ts'));
