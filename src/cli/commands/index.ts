@@ -1,6 +1,11 @@
 // Registers every subcommand: one line per top-level word; each module exports `main`.
 import { registerCommand } from '../registry.ts';
 
+registerCommand(
+  'init',
+  'set up this workstation: passphrase, first supervisor, facility key',
+  () => import('./init.ts'),
+);
 registerCommand('batch', 'create, list, show and close batches', () => import('./batch.ts'));
 registerCommand('device', 'list and show provisioned devices', () => import('./device.ts'));
 registerCommand(
