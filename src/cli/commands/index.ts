@@ -14,3 +14,8 @@ registerCommand(
   () => import('./operator.ts'),
 );
 registerCommand('audit', 'list and verify the audit trail', () => import('./audit.ts'));
+registerCommand(
+  'ecdaa',
+  'ECDAA keys, credentials and signatures (Xaptum ecdaa tool files)',
+  () => import('./ecdaa.ts'),
+);
