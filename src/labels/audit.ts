@@ -1,0 +1,57 @@
+/** What the print functions report for the audit trail; the store records it. */
+export interface LabelAuditEvent {
+  type: 'label.printed' | 'label.reprinted';
+  /** ISO time the printer or CUPS accepted the job. */
+  at: string;
+  operator: string;
+  batchId: string;
+  /** CUPS queue name, or zpl://HOST:PORT for a network printer. */
+  printer: string;
+  copies: number;
+  /** CUPS job id (e.g. "Zebra-12"); absent for raw TCP, which has no jobs. */
+  jobId?: string;
+  template?: string;
+  format?: string;
+  /** Why a label is printed again; required for a reprint. */
+  reason?: string;
+}
+
+/** Who prints what, and where to report it; passed into every print function. */
+export interface PrintAudit {
+  operator: string;
+  batchId: string;
+  template?: string;
+  /** Set for a reprint: the operator's reason, which the audit trail keeps. */
+  reprintReason?: string;
+  onAudit?: (event: LabelAuditEvent) => void;
+}
+
+/** Checks a print request's audit context before anything is sent to a printer. */
+export function checkAudit(audit: PrintAudit | undefined): void {
+  if (!audit) return;
+  if (audit.operator.trim() === '') throw new Error('the operator who prints must be named');
+  if (audit.reprintReason !== undefined && audit.reprintReason.trim() === '') {
+    throw new Error('a reprint needs a reason (for example "label torn", "printer jam")');
+  }
+}
+
+export function emitAudit(
+  audit: PrintAudit | undefined,
+  details: { printer: string; copies: number; jobId?: string; format?: string },
+): LabelAuditEvent | undefined {
+  if (!audit) return undefined;
+  const event: LabelAuditEvent = {
+    type: audit.reprintReason !== undefined ? 'label.reprinted' : 'label.printed',
+    at: new Date().toISOString(),
+    operator: audit.operator,
+    batchId: audit.batchId,
+    printer: details.printer,
+    copies: details.copies,
+    ...(details.jobId !== undefined ? { jobId: details.jobId } : {}),
+    ...(audit.template !== undefined ? { template: audit.template } : {}),
+    ...(details.format !== undefined ? { format: details.format } : {}),
+    ...(audit.reprintReason !== undefined ? { reason: audit.reprintReason } : {}),
+  };
+  audit.onAudit?.(event);
+  return event;
+}
