@@ -19,3 +19,24 @@ registerCommand(
   'ECDAA keys, credentials and signatures (Xaptum ecdaa tool files)',
   () => import('./ecdaa.ts'),
 );
+registerCommand(
+  'label',
+  'render, parse and check batch labels (QR with the GPK)',
+  () => import('./label.ts'),
+);
+registerCommand(
+  'print',
+  'print batch labels via CUPS or raw ZPL; list printers, job state',
+  () => import('./print.ts'),
+);
+registerCommand(
+  'manifest',
+  'verify a signed batch manifest; prove and check one device',
+  () => import('./manifest.ts'),
+);
+registerCommand('drives', 'list mounted removable drives for exports', () => import('./drives.ts'));
+registerCommand(
+  'facility-key',
+  'create, show and export the facility signing key',
+  () => import('./facility-key.ts'),
+);
