@@ -20,6 +20,16 @@ registerCommand(
   () => import('./ecdaa.ts'),
 );
 registerCommand(
+  'label',
+  'render, parse and check batch labels (QR with the GPK)',
+  () => import('./label.ts'),
+);
+registerCommand(
+  'print',
+  'print batch labels via CUPS or raw ZPL; list printers, job state',
+  () => import('./print.ts'),
+);
+registerCommand(
   'manifest',
   'verify a signed batch manifest; prove and check one device',
   () => import('./manifest.ts'),
