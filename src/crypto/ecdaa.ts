@@ -448,7 +448,8 @@ export function issueCredential(
   const r = draw(rng);
   const ly = Fn.mul(l, isk.y);
   const A = P1.multiply(l);
-  const B = A.multiply(isk.y);
+  // B = y·A = (l·y)·P1: the generator's fixed-base table makes this 3× cheaper than y·A.
+  const B = P1.multiply(ly);
   const D = Q.multiply(ly);
   const C = A.add(D).multiply(isk.x);
   const U = P1.multiply(r);
