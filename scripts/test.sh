@@ -14,6 +14,7 @@ step() {
 step "format" npx prettier --check . --log-level warn
 step "lint" npx eslint .
 step "typecheck" npx tsc --noEmit -p tsconfig.json
+step "typecheck renderer" npx tsc --noEmit -p tsconfig.renderer.json
 
 mkdir -p .test-results
 rm -f .test-results/vitest.json

@@ -1,0 +1,717 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CryptoPool } from '../../crypto/pool.ts';
+import { closeBatch, createBatch, requireBatch } from '../../engine/batches.ts';
+import { loadTrustStore } from '../../engine/ek-policy.ts';
+import type { ProvisionEvent } from '../../engine/events.ts';
+import { setUpFacilityKey } from '../../engine/facility.ts';
+import { PROFILES } from '../../engine/profiles.ts';
+import { Provisioner } from '../../engine/provision.ts';
+import type { TpmOps } from '../../engine/tpm-ops.ts';
+import { batchSummary } from '../../engine/views.ts';
+import { Workstation } from '../../engine/workstation.ts';
+import { layoutLabel } from '../../labels/layout.ts';
+import { parseLabelPayload } from '../../labels/payload.ts';
+import { renderPng } from '../../labels/render-png.ts';
+import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
+import type { LabelInfo } from '../../labels/types.ts';
+import type { BatchRow, Role } from '../../store/store.ts';
+import { VERSION } from '../../util/version.ts';
+import type {
+  AppStatus,
+  AuditChainResult,
+  AuditEntry,
+  BatchView,
+  DeviceDetailView,
+  DevicePage,
+  DriveView,
+  EventName,
+  EventPayloads,
+  ExportResult,
+  FacilityKeyView,
+  LabelCheck,
+  LabelPreview,
+  ParsedRequestOf,
+  PrinterView,
+  PrintResult,
+  ProfileView,
+  SettingsView,
+  SlotView,
+  StationState,
+} from '../ipc-contract.ts';
+import { DeviceIndex, toListRow } from './device-index.ts';
+import { AppError } from './errors.ts';
+
+/** The TPMs at the fixture: real devices, swtpm endpoints, or the simulated fixture. */
+export interface TpmFixture {
+  /** The slots as the current settings describe them (starts simulated TPMs when needed). */
+  slots(settings: SettingsView): Promise<SlotView[]>;
+  /** Opens one slot's TPM by its `tpmName`. */
+  open(tpmName: string): Promise<TpmOps>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where printed labels go: Electron's silent printing in the app, a fake printer in the e2e
+ * harness. The browser engine prints the label page (see label-page.ts) and returns that same
+ * page as PDF, which becomes the label file kept with the batch.
+ */
+export interface LabelPrinter {
+  printers(): Promise<PrinterView[]>;
+  print(job: {
+    printer: string;
+    copies: number;
+    pngDataUrl: string;
+    widthMm: number;
+    heightMm: number;
+    title: string;
+  }): Promise<{ pdf: Uint8Array }>;
+}
+
+/** Removable drives for the export; the e2e harness points it at a fake drive. */
+export interface DriveSource {
+  list(): Promise<DriveView[]>;
+}
+
+/** The manifest export and its verification (src/manifest), injected when it is available. */
+export interface BatchExporter {
+  exportBatch(
+    ws: Workstation,
+    operator: string,
+    batchId: string,
+    drive: DriveView,
+    progress: (devices: number, total: number) => void,
+  ): Promise<ExportResult>;
+}
+
+export interface AppServiceOptions {
+  dataDir: string;
+  fixture: TpmFixture;
+  printer: LabelPrinter;
+  drives: DriveSource;
+  exporter?: BatchExporter;
+  /** Worker threads for the pairing-heavy crypto (default: the number of cores). */
+  poolSize?: number;
+  /** scrypt cost for a new workstation (tests pass a cheaper one). */
+  kdf?: { N: number; r: number; p: number };
+}
+
+const SETTINGS_KEY = 'app.settings';
+const ALL_ROLES: Role[] = ['operator', 'supervisor', 'auditor'];
+
+/** Groups of four for reading a thumbprint aloud or writing it down. */
+export function fingerprintOf(thumbprint: string): string {
+  return thumbprint.match(/.{1,4}/g)!.join(' ');
+}
+
+/**
+ * Everything the desktop app does, in plain Node: the Electron main process (through ipcMain)
+ * and the Chromium e2e harness (through page.exposeBinding) call this same class, so the tests
+ * exercise the real engine, swtpm and SQLite. Each public method is one IPC channel, takes the
+ * channel's already-validated request, and either returns the answer or throws an error whose
+ * message a person can act on.
+ */
+export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
+  readonly #opts: AppServiceOptions;
+  readonly #ws: Workstation;
+  #pool: CryptoPool | undefined;
+  #session: { operator: string; role: Role } | undefined;
+  #deviceIndex: DeviceIndex | undefined;
+  #run: { provisioner: Provisioner; batchId: string; stopping: boolean } | undefined;
+  #slots: SlotView[] = [];
+
+  constructor(options: AppServiceOptions) {
+    super();
+    this.#opts = options;
+    this.#ws = Workstation.open(options.dataDir);
+  }
+
+  /** Emits a typed event to every window. */
+  #emit<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+    this.emit('event', event, payload);
+  }
+
+  get #cryptoPool(): CryptoPool {
+    this.#pool ??= new CryptoPool(this.#opts.poolSize);
+    return this.#pool;
+  }
+
+  async dispose(): Promise<void> {
+    this.#run?.provisioner.stop();
+    await this.#pool?.close();
+    await this.#opts.fixture.close();
+    this.#ws.close();
+  }
+
+  // ---- session ----
+
+  #requireSession(action: string, roles: Role[] = ALL_ROLES): { operator: string; role: Role } {
+    if (!this.#ws.initialized) {
+      throw new AppError(
+        'not-initialized',
+        'The workstation is not set up yet: finish first-run set-up.',
+      );
+    }
+    if (!this.#session || !this.#ws.unlocked) {
+      throw new AppError(
+        'locked',
+        'The workstation is locked: unlock it with your name and the workstation passphrase.',
+      );
+    }
+    this.#ws.requireRole(this.#session.operator, action, roles);
+    return this.#session;
+  }
+
+  status(): AppStatus {
+    const initialized = this.#ws.initialized;
+    return {
+      initialized,
+      unlocked: initialized && this.#ws.unlocked && !!this.#session,
+      dataDir: this.#ws.dataDir,
+      stationId: initialized ? this.#ws.stationId : null,
+      operator: this.#session?.operator ?? null,
+      role: this.#session?.role ?? null,
+      version: VERSION,
+    };
+  }
+
+  async init(
+    req: ParsedRequestOf<'app.init'>,
+  ): Promise<{ status: AppStatus; facilityKey: FacilityKeyView }> {
+    if (this.#ws.initialized) {
+      throw new AppError(
+        'state',
+        `The workstation in ${this.#ws.dataDir} is already set up; unlock it instead.`,
+      );
+    }
+    await this.#ws.init(req.passphrase, req.supervisor, this.#opts.kdf);
+    const key = await setUpFacilityKey(this.#ws, req.supervisor);
+    this.#session = { operator: req.supervisor, role: 'supervisor' };
+    this.#emit('changed', { what: 'audit' });
+    const record = this.#ws.store.listFacilityKeys().find((k) => k.thumbprint === key.thumbprint);
+    return {
+      status: this.status(),
+      facilityKey: {
+        thumbprint: key.thumbprint,
+        fingerprint: fingerprintOf(key.thumbprint),
+        createdAt: record?.createdAt ?? new Date().toISOString(),
+        retiredAt: null,
+      },
+    };
+  }
+
+  async unlock(req: ParsedRequestOf<'app.unlock'>): Promise<AppStatus> {
+    if (!this.#ws.initialized) {
+      throw new AppError(
+        'not-initialized',
+        'The workstation is not set up yet: finish first-run set-up.',
+      );
+    }
+    // The operator is checked before the passphrase so a typo in the name is not reported as
+    // a wrong passphrase (which is audited as a failed unlock).
+    const op = this.#ws.store.getOperator(req.operator);
+    if (!op) {
+      throw new AppError(
+        'not-found',
+        `There is no operator called '${req.operator}' on this workstation. Check the spelling, or ask a supervisor to add you.`,
+      );
+    }
+    await this.#ws.unlock(req.passphrase);
+    this.#session = { operator: op.name, role: op.role };
+    this.#ws.store.audit({ actor: op.name, action: 'app.unlock', details: {} });
+    this.#emit('changed', { what: 'audit' });
+    return this.status();
+  }
+
+  lock(): AppStatus {
+    if (this.#run) {
+      throw new AppError(
+        'state',
+        'TPMs are being provisioned: stop the run and let it finish before locking.',
+      );
+    }
+    if (this.#session) {
+      this.#ws.store.audit({ actor: this.#session.operator, action: 'app.lock', details: {} });
+    }
+    this.#session = undefined;
+    this.#ws.lock();
+    return this.status();
+  }
+
+  facilityKeys(): FacilityKeyView[] {
+    this.#requireSession('view facility keys');
+    return this.#ws.store.listFacilityKeys().map((k) => ({
+      thumbprint: k.thumbprint,
+      fingerprint: fingerprintOf(k.thumbprint),
+      createdAt: k.createdAt,
+      retiredAt: k.retiredAt,
+    }));
+  }
+
+  // ---- batches ----
+
+  #view(b: BatchRow): BatchView {
+    return batchSummary(this.#ws, b);
+  }
+
+  listBatches(): BatchView[] {
+    this.#requireSession('view batches');
+    return this.#ws.store.listBatches().map((b) => this.#view(b));
+  }
+
+  profiles(): ProfileView[] {
+    return Object.values(PROFILES).map((p) => ({
+      name: p.name,
+      description: p.description,
+      clientNote: p.clientNote,
+    }));
+  }
+
+  getBatch(req: ParsedRequestOf<'batches.get'>): BatchView {
+    this.#requireSession('view batches');
+    return this.#view(this.#batch(req.id));
+  }
+
+  #batch(id: string): BatchRow {
+    try {
+      return requireBatch(this.#ws, id);
+    } catch (e) {
+      throw new AppError('not-found', (e as Error).message);
+    }
+  }
+
+  async createBatch(req: ParsedRequestOf<'batches.create'>): Promise<BatchView> {
+    const { operator } = this.#requireSession('create batches', ['supervisor']);
+    let root: { id: Uint8Array; publicKey: Uint8Array } | undefined;
+    if (req.rootId || req.rootPublicKey) {
+      if (!req.rootId || !req.rootPublicKey) {
+        throw new AppError(
+          'bad-request',
+          'Give both the root id and the root public key, or neither.',
+        );
+      }
+      root = {
+        id: Buffer.from(req.rootId, 'hex'),
+        publicKey: parseP256PublicKey(req.rootPublicKey),
+      };
+    }
+    const row = await createBatch(this.#ws, this.#cryptoPool, operator, {
+      name: req.name,
+      product: req.product || undefined,
+      notes: req.notes,
+      basename: req.basename ? new TextEncoder().encode(req.basename) : undefined,
+      profile: req.profile,
+      ekPolicy: req.ekPolicy,
+      root,
+      targetCount: req.targetCount ?? undefined,
+    });
+    this.#emit('changed', { what: 'batches', batchId: row.id });
+    return this.#view(row);
+  }
+
+  closeBatch(req: ParsedRequestOf<'batches.close'>): BatchView {
+    const { operator } = this.#requireSession('close batches', ['supervisor']);
+    if (this.#run?.batchId === this.#batch(req.id).id) {
+      throw new AppError('state', 'This batch is being provisioned right now: stop the run first.');
+    }
+    const row = closeBatch(this.#ws, operator, req.id, { destroyIssuerKey: req.destroyIssuerKey });
+    this.#emit('changed', { what: 'batches', batchId: row.id });
+    return this.#view(row);
+  }
+
+  // ---- devices ----
+
+  devicePage(req: ParsedRequestOf<'devices.page'>): DevicePage {
+    this.#requireSession('view devices');
+    const batch = this.#batch(req.batchId);
+    if (this.#deviceIndex?.batchId !== batch.id) {
+      this.#deviceIndex = DeviceIndex.build(this.#ws.store, batch.id);
+    }
+    return this.#deviceIndex.page(req.offset, req.limit, req.search, req.status);
+  }
+
+  device(req: ParsedRequestOf<'devices.get'>): DeviceDetailView {
+    this.#requireSession('view devices');
+    const d = this.#ws.store.getDevice(req.rowId);
+    if (!d) throw new AppError('not-found', `There is no device record ${req.rowId}.`);
+    const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : null);
+    const json = (s: string | null): unknown => {
+      if (s === null) return null;
+      try {
+        return JSON.parse(s);
+      } catch {
+        return s;
+      }
+    };
+    return {
+      row: toListRow(d),
+      batchId: d.batchId,
+      operator: d.operator,
+      identity: json(d.identity),
+      memberPk: hex(d.memberPk),
+      credential: hex(d.credential),
+      credentialSignature: hex(d.credentialSignature),
+      ekBinding: json(d.ekBinding),
+      selftestMessage: hex(d.selftestMessage),
+      selftestSignature: hex(d.selftestSignature),
+      failure: json(d.failure) as DeviceDetailView['failure'],
+      journal: this.#ws.store.journal(d.rowId).map((j) => ({
+        id: j.id,
+        step: j.step,
+        phase: j.phase,
+        data: json(j.data),
+        at: j.at,
+      })),
+    };
+  }
+
+  // ---- audit ----
+
+  audit(req: ParsedRequestOf<'audit.list'>): { entries: AuditEntry[]; total: number } {
+    this.#requireSession('view the audit log');
+    const head = this.#ws.store.auditHead()?.seq ?? 0;
+    const toEntry = (e: ReturnType<Workstation['store']['listAudit']>[number]): AuditEntry => ({
+      seq: e.seq,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      batchId: e.batchId,
+      deviceId: e.deviceId,
+      details: e.details,
+      hash: Buffer.from(e.hash).toString('hex'),
+    });
+    const before = req.beforeSeq ?? head + 1;
+    const needle = req.search.trim().toLowerCase();
+    if (!needle) {
+      const from = Math.max(0, before - 1 - req.limit);
+      const entries = this.#ws.store
+        .listAudit({ afterSeq: from, limit: Math.min(req.limit, before - 1 - from) })
+        .map(toEntry)
+        .reverse();
+      return { entries, total: head };
+    }
+    const matches = this.#ws.store
+      .listAudit()
+      .filter((e) => e.seq < before)
+      .filter((e) =>
+        `${e.actor} ${e.action} ${e.batchId ?? ''} ${e.deviceId ?? ''} ${e.details}`
+          .toLowerCase()
+          .includes(needle),
+      );
+    return { entries: matches.slice(-req.limit).reverse().map(toEntry), total: matches.length };
+  }
+
+  verifyAudit(): AuditChainResult {
+    this.#requireSession('verify the audit log');
+    return this.#ws.store.verifyAuditChain();
+  }
+
+  // ---- settings ----
+
+  settings(): SettingsView {
+    const raw = this.#ws.store.getSetting(SETTINGS_KEY);
+    const defaults: SettingsView = {
+      tpmEndpoints: [],
+      simulatedSlots: 0,
+      ekTrustStoreDir: '',
+      defaultPrinter: null,
+      labelOutputDir: path.join(this.#ws.dataDir, 'labels'),
+    };
+    if (!raw) return defaults;
+    return {
+      ...defaults,
+      ...(JSON.parse(raw) as Partial<SettingsView>),
+      labelOutputDir: defaults.labelOutputDir,
+    };
+  }
+
+  setSettings(req: ParsedRequestOf<'settings.set'>): SettingsView {
+    const { operator } = this.#requireSession('change settings', ['supervisor']);
+    if (this.#run)
+      throw new AppError('state', 'Settings cannot change while TPMs are being provisioned.');
+    if (req.ekTrustStoreDir) loadTrustStore(req.ekTrustStoreDir);
+    const next = { ...this.settings(), ...req };
+    this.#ws.store.transaction(() => {
+      this.#ws.store.setSetting(SETTINGS_KEY, JSON.stringify(next));
+      this.#ws.store.audit({ actor: operator, action: 'settings.set', details: req });
+    });
+    this.#slots = [];
+    this.#emit('changed', { what: 'settings' });
+    return next;
+  }
+
+  // ---- station ----
+
+  async stationState(): Promise<StationState> {
+    this.#requireSession('use the station');
+    if (this.#slots.length === 0) this.#slots = await this.#opts.fixture.slots(this.settings());
+    return {
+      running: !!this.#run,
+      stopping: this.#run?.stopping ?? false,
+      batchId: this.#run?.batchId ?? null,
+      slots: this.#slots,
+      interrupted: this.#ws.store.listInProgress().length,
+    };
+  }
+
+  async startRun(req: ParsedRequestOf<'station.start'>, resumeOnly = false): Promise<StationState> {
+    const { operator } = this.#requireSession('provision devices', ['operator', 'supervisor']);
+    if (this.#run)
+      throw new AppError('state', 'A run is already going: wait for it to finish, or stop it.');
+    const batch = this.#batch(req.batchId);
+    if (batch.status !== 'open') {
+      throw new AppError(
+        'state',
+        `Batch ${batch.name} is ${batch.status}: choose an open batch to provision.`,
+      );
+    }
+    const settings = this.settings();
+    this.#slots = await this.#opts.fixture.slots(settings);
+    if (this.#slots.length === 0) {
+      throw new AppError(
+        'state',
+        'No TPM slots are configured: add TPM endpoints or the simulated fixture in Settings.',
+      );
+    }
+    const provisioner = new Provisioner(this.#ws, {
+      batchId: batch.id,
+      operator,
+      openTpm: (name) => this.#opts.fixture.open(name),
+      pool: this.#cryptoPool,
+      trustStore: settings.ekTrustStoreDir ? loadTrustStore(settings.ekTrustStoreDir) : undefined,
+      resumeOnly,
+      slotNames: this.#slots.map((s) => s.slot),
+    });
+    const run = { provisioner, batchId: batch.id, stopping: false };
+    this.#run = run;
+    provisioner.on('event', (e: ProvisionEvent) => {
+      if (e.type === 'device' && this.#deviceIndex?.batchId === e.batchId)
+        this.#deviceIndex = undefined;
+      this.#emit('provision', e);
+      if (e.type === 'device') this.#emit('changed', { what: 'batches', batchId: e.batchId });
+    });
+    // The run goes on in the background; the station screen follows it through events.
+    void provisioner
+      .run(this.#slots.map((s) => s.tpmName))
+      .catch((e: unknown) => {
+        this.#emit('provision', {
+          type: 'run',
+          state: 'finished',
+          batchId: batch.id,
+          provisioned: 0,
+          failed: 0,
+          skipped: this.#slots.length,
+          elapsedMs: 0,
+        });
+        console.error('provisioning run failed:', e);
+      })
+      .finally(() => {
+        if (this.#run === run) this.#run = undefined;
+        this.#deviceIndex = undefined;
+        this.#emit('changed', { what: 'batches', batchId: batch.id });
+      });
+    return this.stationState();
+  }
+
+  async stopRun(): Promise<StationState> {
+    this.#requireSession('provision devices', ['operator', 'supervisor']);
+    if (this.#run) {
+      this.#run.stopping = true;
+      this.#run.provisioner.stop();
+    }
+    return this.stationState();
+  }
+
+  // ---- labels ----
+
+  #labelInfo(batch: BatchRow): LabelInfo {
+    return {
+      batchId: batch.id,
+      batchName: batch.name,
+      product: batch.product || undefined,
+      gpk: batch.gpk,
+      deviceCount: this.#ws.store.batchCounts(batch.id).provisioned,
+      date: batch.createdAt,
+      facility: this.#ws.stationId.slice(0, 8),
+    };
+  }
+
+  #printCount(batchId: string): number {
+    return this.#ws.store
+      .listAudit({ batchId })
+      .filter((e) => e.action === 'label.print' || e.action === 'label.reprint').length;
+  }
+
+  labelPreview(req: ParsedRequestOf<'labels.preview'>): LabelPreview {
+    this.#requireSession('view labels');
+    const batch = this.#batch(req.batchId);
+    const template = loadTemplate(DEFAULT_TEMPLATE);
+    const layout = layoutLabel(this.#labelInfo(batch), template);
+    const png = renderPng(layout);
+    const payload = layout.qr.payload;
+    return {
+      batchId: batch.id,
+      payload: payload.text ?? Buffer.from(payload.bytes ?? []).toString('latin1'),
+      pngDataUrl: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
+      widthMm: template.widthMm,
+      heightMm: template.heightMm,
+      printed: this.#printCount(batch.id),
+    };
+  }
+
+  printers(): Promise<PrinterView[]> {
+    this.#requireSession('print labels');
+    return this.#opts.printer.printers();
+  }
+
+  async print(req: ParsedRequestOf<'labels.print'>): Promise<PrintResult> {
+    const session = this.#requireSession('print labels');
+    const batch = this.#batch(req.batchId);
+    const reprint = this.#printCount(batch.id) > 0;
+    if (reprint) {
+      if (session.role !== 'supervisor') {
+        throw new AppError(
+          'permission',
+          'This label was printed before: a reprint needs a supervisor. Ask one to sign in and reprint it with a reason.',
+        );
+      }
+      if (!req.reprintReason) {
+        throw new AppError(
+          'bad-request',
+          'This label was printed before: say why it is printed again (e.g. "label damaged").',
+        );
+      }
+    }
+    const preview = this.labelPreview({ batchId: batch.id });
+    const { pdf } = await this.#opts.printer.print({
+      printer: req.printer,
+      copies: req.copies,
+      pngDataUrl: preview.pngDataUrl,
+      widthMm: preview.widthMm,
+      heightMm: preview.heightMm,
+      title: `Batch ${batch.name}`,
+    });
+    const dir = this.settings().labelOutputDir;
+    mkdirSync(dir, { recursive: true });
+    const pdfPath = path.join(dir, `batch-${batch.id}-${Date.now()}.pdf`);
+    writeFileSync(pdfPath, pdf);
+    this.#ws.store.audit({
+      actor: session.operator,
+      action: reprint ? 'label.reprint' : 'label.print',
+      batchId: batch.id,
+      details: {
+        printer: req.printer,
+        copies: req.copies,
+        reason: req.reprintReason || undefined,
+        pdf: path.basename(pdfPath),
+      },
+    });
+    this.#emit('changed', { what: 'audit', batchId: batch.id });
+    return { printer: req.printer, copies: req.copies, pdfPath, reprint };
+  }
+
+  checkLabel(req: ParsedRequestOf<'labels.check'>): LabelCheck {
+    const session = this.#requireSession('check labels');
+    const batch = this.#batch(req.batchId);
+    const expected = this.labelPreview({ batchId: batch.id }).payload;
+    let result: LabelCheck;
+    try {
+      const read = parseLabelPayload(req.read);
+      const gpkMatches = Buffer.from(read.gpk).equals(Buffer.from(batch.gpk));
+      const match = gpkMatches && read.batchId === batch.id;
+      const other = match
+        ? undefined
+        : this.#ws.store
+            .listBatches()
+            .find((b) => b.id === read.batchId || Buffer.from(b.gpk).equals(Buffer.from(read.gpk)));
+      result = {
+        match,
+        read: req.read,
+        expected,
+        otherBatch: other ? { id: other.id, name: other.name } : null,
+        message: match
+          ? `The label matches batch ${batch.name}: its group public key is correct.`
+          : other
+            ? `Wrong label: it belongs to batch ${other.name}, not ${batch.name}. Remove it and apply this batch's label.`
+            : `Wrong label: its group public key is not the key of batch ${batch.name}. Remove it and print this batch's label again.`,
+      };
+    } catch (e) {
+      result = {
+        match: false,
+        read: req.read,
+        expected,
+        otherBatch: null,
+        message: `This is not a readable batch label (${(e as Error).message}). Clean the label or the camera and scan again.`,
+      };
+    }
+    this.#ws.store.audit({
+      actor: session.operator,
+      action: result.match ? 'label.check-match' : 'label.check-mismatch',
+      batchId: batch.id,
+      details: { otherBatch: result.otherBatch?.id },
+    });
+    this.#emit('changed', { what: 'audit', batchId: batch.id });
+    return result;
+  }
+
+  // ---- export ----
+
+  async drives(): Promise<DriveView[]> {
+    this.#requireSession('export batches');
+    return this.#opts.drives.list();
+  }
+
+  async exportBatch(req: ParsedRequestOf<'export.run'>): Promise<ExportResult> {
+    const { operator } = this.#requireSession('export batches', ['supervisor']);
+    const exporter = this.#opts.exporter;
+    if (!exporter) throw new AppError('failed', 'This build has no manifest exporter.');
+    const drive = (await this.#opts.drives.list()).find((d) => d.id === req.driveId);
+    if (!drive) {
+      throw new AppError(
+        'not-found',
+        'That drive is gone: plug it in again and choose it from the list.',
+      );
+    }
+    const batch = this.#batch(req.batchId);
+    const result = await exporter.exportBatch(
+      this.#ws,
+      operator,
+      batch.id,
+      drive,
+      (devices, total) =>
+        this.#emit('export.progress', { batchId: batch.id, phase: 'writing', devices, total }),
+    );
+    this.#emit('export.progress', {
+      batchId: batch.id,
+      phase: 'done',
+      devices: result.devices,
+      total: result.devices,
+    });
+    this.#emit('changed', { what: 'batches', batchId: batch.id });
+    return result;
+  }
+}
+
+/** A P-256 public key from PEM (SubjectPublicKeyInfo) or 130 hex digits. */
+export function parseP256PublicKey(text: string): Uint8Array {
+  const t = text.trim();
+  if (t.includes('-----BEGIN PUBLIC KEY-----')) {
+    const der = Buffer.from(t.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    // P-256 SPKI: a 26-byte prefix, then the 65-byte uncompressed point.
+    if (der.length !== 91) {
+      throw new AppError(
+        'bad-request',
+        "The root public key PEM is not a P-256 key: paste the key from the customer's network.",
+      );
+    }
+    return new Uint8Array(der.subarray(26));
+  }
+  if (/^(04)?[0-9a-fA-F]{128}$/.test(t)) {
+    return Buffer.from(t.length === 128 ? '04' + t : t, 'hex');
+  }
+  throw new AppError(
+    'bad-request',
+    'The root public key must be a PEM "PUBLIC KEY" block or 130 hex digits starting with 04.',
+  );
+}

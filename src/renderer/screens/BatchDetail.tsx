@@ -1,0 +1,376 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  DEVICE_STATUSES,
+  type BatchView,
+  type DeviceDetailView,
+  type DeviceListRow,
+  type DeviceStatus,
+} from '../../main/ipc-contract.ts';
+import type { ScreenProps } from '../App.tsx';
+import { call, errorMessage, useEvent } from '../api.ts';
+import { ErrorBanner, Hex, PageHeader, Stat, StatusBadge, formatTime } from '../components/ui.tsx';
+
+const PAGE = 200;
+const ROW_HEIGHT = 44;
+
+export function BatchDetailScreen(props: ScreenProps & { batchId: string; onBack: () => void }) {
+  const [batch, setBatch] = useState<BatchView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [confirmClose, setConfirmClose] = useState(false);
+  const [destroyKey, setDestroyKey] = useState(false);
+
+  const load = useCallback(() => {
+    call('batches.get', { id: props.batchId })
+      .then(setBatch)
+      .catch((e) => setError(errorMessage(e)));
+  }, [props.batchId]);
+  useEffect(load, [load]);
+  useEvent('changed', (c) => {
+    if (c.what === 'batches' && (!c.batchId || c.batchId === props.batchId)) load();
+  });
+
+  const close = async () => {
+    try {
+      setBatch(await call('batches.close', { id: props.batchId, destroyIssuerKey: destroyKey }));
+      setConfirmClose(false);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  if (!batch) return <ErrorBanner message={error} />;
+  const c = batch.counts;
+  return (
+    <section aria-labelledby="batch-title" className="batch-detail">
+      <PageHeader
+        title={batch.name}
+        subtitle={
+          <>
+            <StatusBadge status={batch.status} /> {batch.product && <>{batch.product} · </>}created{' '}
+            {formatTime(batch.createdAt)} by {batch.createdBy}
+          </>
+        }
+        actions={
+          <>
+            <button type="button" className="btn" onClick={props.onBack}>
+              Back
+            </button>
+            <button type="button" className="btn" onClick={() => props.go('labels', batch.id)}>
+              Labels
+            </button>
+            {batch.status === 'open' && props.status.role === 'supervisor' && (
+              <button
+                type="button"
+                className="btn btn-danger"
+                onClick={() => setConfirmClose(true)}
+              >
+                Close batch
+              </button>
+            )}
+            {batch.status === 'closed' && (
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => props.go('export', batch.id)}
+              >
+                Export
+              </button>
+            )}
+          </>
+        }
+      />
+      <h2 id="batch-title" className="sr-only">
+        Batch {batch.name}
+      </h2>
+      <ErrorBanner message={error} />
+      {confirmClose && (
+        <div
+          className="banner banner-warn"
+          role="alertdialog"
+          aria-labelledby="close-title"
+          aria-describedby="close-desc"
+        >
+          <strong id="close-title">Close batch {batch.name}?</strong>
+          <p id="close-desc">No TPM can join it afterwards. Labels and exports stay possible.</p>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={destroyKey}
+              onChange={(e) => setDestroyKey(e.target.checked)}
+            />{' '}
+            Also destroy the batch’s issuer secret key (cannot be undone)
+          </label>
+          <div className="form-actions">
+            <button type="button" className="btn" onClick={() => setConfirmClose(false)}>
+              Keep it open
+            </button>
+            <button type="button" className="btn btn-danger" onClick={() => void close()}>
+              Close the batch
+            </button>
+          </div>
+        </div>
+      )}
+      <div className="stats">
+        <Stat label="Provisioned" value={c.provisioned} tone="ok" />
+        <Stat label="Failed" value={c.failed} tone="failed" />
+        <Stat label="In progress" value={c.in_progress} />
+        <Stat label="Rolled back" value={c.rolled_back} />
+        <Stat label="Target" value={batch.targetCount ?? '—'} />
+      </div>
+      <dl className="facts">
+        <dt>Group key fingerprint</dt>
+        <dd className="mono">{batch.gpkFingerprint}</dd>
+        <dt>Group id (gid)</dt>
+        <dd className="mono small">{batch.gid}</dd>
+        <dt>Layout profile</dt>
+        <dd>{batch.profile}</dd>
+        <dt>EK policy</dt>
+        <dd>{batch.ekPolicy}</dd>
+        <dt>Batch id</dt>
+        <dd className="mono small">{batch.id}</dd>
+      </dl>
+      <div className="split">
+        <DeviceTable batchId={batch.id} selected={selected} onSelect={setSelected} />
+        {selected !== null && <DeviceDetail rowId={selected} onClose={() => setSelected(null)} />}
+      </div>
+    </section>
+  );
+}
+
+/** The batch's devices, virtualized: only the visible rows exist, fetched page by page. */
+function DeviceTable({
+  batchId,
+  selected,
+  onSelect,
+}: {
+  batchId: string;
+  selected: number | null;
+  onSelect: (rowId: number) => void;
+}) {
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<DeviceStatus | ''>('');
+  const [total, setTotal] = useState(0);
+  const [pages, setPages] = useState<Map<number, DeviceListRow[]>>(new Map());
+  const [version, setVersion] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const loading = useRef(new Set<number>());
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  const fetchPage = useCallback(
+    (page: number, v: number) => {
+      if (loading.current.has(page)) return;
+      loading.current.add(page);
+      call('devices.page', {
+        batchId,
+        offset: page * PAGE,
+        limit: PAGE,
+        search,
+        status: status || null,
+      })
+        .then((r) => {
+          if (v !== versionRef.current) return;
+          setTotal(r.total);
+          setPages((p) => new Map(p).set(page, r.rows));
+        })
+        .catch((e) => setError(errorMessage(e)))
+        .finally(() => loading.current.delete(page));
+    },
+    [batchId, search, status],
+  );
+  const versionRef = useRef(0);
+  // A new filter (or new devices) starts from an empty cache and page 0.
+  useEffect(() => {
+    versionRef.current++;
+    loading.current.clear();
+    setPages(new Map());
+    fetchPage(0, versionRef.current);
+  }, [fetchPage, version]);
+  useEvent('changed', (c) => {
+    if (c.what === 'batches' && c.batchId === batchId) setVersion((x) => x + 1);
+  });
+
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
+  const items = virtualizer.getVirtualItems();
+  useEffect(() => {
+    const need = new Set(items.map((i) => Math.floor(i.index / PAGE)));
+    for (const p of need) if (!pages.has(p)) fetchPage(p, versionRef.current);
+  }, [items, pages, fetchPage]);
+
+  return (
+    <div className="device-table">
+      <div className="filters" role="search" aria-label="Filter devices">
+        <input
+          type="search"
+          placeholder="Search device id, slot, TPM, maker"
+          aria-label="Search devices"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <select
+          aria-label="Status filter"
+          value={status}
+          onChange={(e) => setStatus(e.target.value as DeviceStatus | '')}
+        >
+          <option value="">All statuses</option>
+          {DEVICE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s.replace('_', ' ')}
+            </option>
+          ))}
+        </select>
+        <span className="muted small" aria-live="polite">
+          {total.toLocaleString()} devices
+        </span>
+      </div>
+      <ErrorBanner message={error} />
+      <div className="vt-head" role="presentation">
+        <span>Device id</span>
+        <span>Status</span>
+        <span>Slot</span>
+        <span>Maker</span>
+        <span>Finished</span>
+      </div>
+      <div
+        ref={scrollRef}
+        className="vt-scroll"
+        role="grid"
+        aria-label="Devices"
+        aria-rowcount={total}
+      >
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const row = pages.get(Math.floor(item.index / PAGE))?.[item.index % PAGE];
+            return (
+              <div
+                key={item.key}
+                role="row"
+                aria-rowindex={item.index + 1}
+                aria-selected={row ? selected === row.rowId : false}
+                tabIndex={row ? 0 : -1}
+                className={`vt-row ${row && selected === row.rowId ? 'vt-row-selected' : ''}`}
+                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                onClick={() => row && onSelect(row.rowId)}
+                onKeyDown={(e) => {
+                  if (row && (e.key === 'Enter' || e.key === ' ')) {
+                    e.preventDefault();
+                    onSelect(row.rowId);
+                  }
+                }}
+              >
+                {row ? (
+                  <>
+                    <span role="gridcell" className="mono">
+                      {row.deviceId.slice(0, 24)}…
+                    </span>
+                    <span role="gridcell">
+                      <StatusBadge status={row.status} />
+                    </span>
+                    <span role="gridcell">{row.slot}</span>
+                    <span role="gridcell">{row.manufacturer || '—'}</span>
+                    <span role="gridcell" className="small">
+                      {formatTime(row.finishedAt)}
+                    </span>
+                  </>
+                ) : (
+                  <span role="gridcell" className="muted">
+                    Loading…
+                  </span>
+                )}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }) {
+  const [d, setD] = useState<DeviceDetailView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call('devices.get', { rowId })
+      .then(setD)
+      .catch((e) => setError(errorMessage(e)));
+  }, [rowId]);
+  if (!d) return <ErrorBanner message={error} />;
+  const identity = (d.identity ?? {}) as {
+    manufacturer?: string;
+    firmwareVersion?: string;
+    ek?: { type?: string; certificatePem?: string };
+  };
+  return (
+    <aside className="device-detail" aria-labelledby="device-title">
+      <header className="page-header">
+        <div>
+          <h2 id="device-title">Device {d.row.deviceId.slice(0, 16)}…</h2>
+          <StatusBadge status={d.row.status} />
+        </div>
+        <button type="button" className="btn" onClick={onClose} aria-label="Close device detail">
+          Close
+        </button>
+      </header>
+      {d.failure && (
+        <div className="banner banner-error" role="alert">
+          <strong>Failed at {d.failure.step}</strong>
+          <p>{d.failure.message}</p>
+          <p>
+            <strong>What to do:</strong> {d.failure.action}
+          </p>
+        </div>
+      )}
+      <dl className="facts">
+        <dt>Device id (EK hash)</dt>
+        <dd className="mono small">{d.row.deviceId}</dd>
+        <dt>Maker / firmware</dt>
+        <dd>
+          {identity.manufacturer ?? '—'} / {identity.firmwareVersion ?? '—'}
+        </dd>
+        <dt>Slot / TPM</dt>
+        <dd>
+          {d.row.slot} / <span className="mono small">{d.row.tpmName}</span>
+        </dd>
+        <dt>Operator</dt>
+        <dd>{d.operator}</dd>
+        <dt>EK</dt>
+        <dd>
+          {identity.ek?.type ?? '—'}{' '}
+          {identity.ek?.certificatePem ? '(with certificate)' : '(no certificate)'}
+        </dd>
+        <dt>EK binding</dt>
+        <dd className="small">{d.ekBinding ? JSON.stringify(d.ekBinding) : '—'}</dd>
+        <dt>Member public key</dt>
+        <dd>
+          <Hex value={d.memberPk} label="Member public key" />
+        </dd>
+        <dt>Credential</dt>
+        <dd>
+          <Hex value={d.credential} label="Credential" />
+        </dd>
+        <dt>Self-test signature</dt>
+        <dd>
+          <Hex
+            value={d.selftestSignature ? d.selftestSignature.slice(0, 128) : null}
+            label="Self-test signature"
+          />
+        </dd>
+      </dl>
+      <h3>Journal</h3>
+      <ol className="journal">
+        {d.journal.map((j) => (
+          <li key={j.id}>
+            <span className="mono small">{new Date(j.at).toLocaleTimeString()}</span>{' '}
+            <strong>{j.step}</strong> {j.phase}
+          </li>
+        ))}
+      </ol>
+    </aside>
+  );
+}

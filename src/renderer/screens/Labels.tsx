@@ -1,0 +1,253 @@
+import { Html5Qrcode } from 'html5-qrcode';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import type {
+  LabelCheck,
+  LabelPreview,
+  PrinterView,
+  PrintResult,
+} from '../../main/ipc-contract.ts';
+import type { ScreenProps } from '../App.tsx';
+import { call, errorMessage } from '../api.ts';
+import { ErrorBanner, Field, Notice, PageHeader } from '../components/ui.tsx';
+import { useBatches } from './Batches.tsx';
+
+/** Labels: preview, printer, print or reprint with a reason, and camera read-back. */
+export function LabelsScreen(props: ScreenProps) {
+  const { batches } = useBatches();
+  const list = batches ?? [];
+  const batch = list.find((b) => b.id === props.batchId) ?? list[0];
+  const [preview, setPreview] = useState<LabelPreview | null>(null);
+  const [printers, setPrinters] = useState<PrinterView[]>([]);
+  const [printer, setPrinter] = useState('');
+  const [copies, setCopies] = useState('1');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [printed, setPrinted] = useState<PrintResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const shownId = batch?.id;
+  const loadPreview = useCallback(() => {
+    if (!shownId) return;
+    call('labels.preview', { batchId: shownId })
+      .then(setPreview)
+      .catch((e) => setError(errorMessage(e)));
+  }, [shownId]);
+  useEffect(loadPreview, [loadPreview]);
+  useEffect(() => {
+    call('labels.printers', {})
+      .then((p) => {
+        setPrinters(p);
+        setPrinter((cur) => cur || (p.find((x) => x.isDefault) ?? p[0])?.name || '');
+      })
+      .catch((e) => setError(errorMessage(e)));
+  }, []);
+
+  const isReprint = (preview?.printed ?? 0) > 0;
+  const print = async () => {
+    if (!batch) return;
+    setBusy(true);
+    setError(null);
+    setPrinted(null);
+    try {
+      setPrinted(
+        await call('labels.print', {
+          batchId: batch.id,
+          printer,
+          copies: Number(copies) || 1,
+          reprintReason: reason,
+        }),
+      );
+      setReason('');
+      loadPreview();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="labels-title">
+      <PageHeader
+        title="Labels"
+        subtitle="The batch label carries the group public key as a QR code for the customer to scan."
+        actions={
+          <label className="inline-select">
+            <span>Batch</span>
+            <select
+              aria-label="Batch for labels"
+              value={batch?.id ?? ''}
+              onChange={(e) => props.selectBatch(e.target.value)}
+            >
+              {list.map((b) => (
+                <option key={b.id} value={b.id}>
+                  {b.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
+      />
+      <h2 id="labels-title" className="sr-only">
+        Labels
+      </h2>
+      <ErrorBanner message={error} title="Label problem" />
+      <div className="labels-grid">
+        <div className="card">
+          <h3>Preview</h3>
+          {preview ? (
+            <figure className="label-preview">
+              <img src={preview.pngDataUrl} alt={`Label for batch ${batch?.name}`} />
+              <figcaption className="small muted">
+                {preview.widthMm} × {preview.heightMm} mm · printed {preview.printed} time
+                {preview.printed === 1 ? '' : 's'}
+              </figcaption>
+            </figure>
+          ) : (
+            <p className="muted">Choose a batch.</p>
+          )}
+        </div>
+        <div className="card">
+          <h3>{isReprint ? 'Reprint' : 'Print'}</h3>
+          <Field label="Printer">
+            {(id) => (
+              <select id={id} value={printer} onChange={(e) => setPrinter(e.target.value)}>
+                {printers.length === 0 && <option value="">No printer found</option>}
+                {printers.map((p) => (
+                  <option key={p.name} value={p.name}>
+                    {p.description}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Copies">
+            {(id) => (
+              <input
+                id={id}
+                inputMode="numeric"
+                value={copies}
+                onChange={(e) => setCopies(e.target.value)}
+              />
+            )}
+          </Field>
+          {isReprint && (
+            <Field
+              label="Reason for the reprint"
+              hint="Recorded in the audit log. Reprints need a supervisor."
+            >
+              {(id, d) => (
+                <input
+                  id={id}
+                  aria-describedby={d}
+                  value={reason}
+                  onChange={(e) => setReason(e.target.value)}
+                />
+              )}
+            </Field>
+          )}
+          <div className="form-actions">
+            <button
+              type="button"
+              className="btn btn-primary btn-large"
+              disabled={busy || !printer || !batch || (isReprint && !reason.trim())}
+              onClick={() => void print()}
+            >
+              {busy ? 'Printing…' : isReprint ? 'Reprint label' : 'Print label'}
+            </button>
+          </div>
+          {printed && (
+            <Notice tone="ok" title={printed.reprint ? 'Label reprinted' : 'Label printed'}>
+              <p>
+                {printed.copies} cop{printed.copies === 1 ? 'y' : 'ies'} sent to {printed.printer}.
+                Now read the printed label back with the camera.
+              </p>
+            </Notice>
+          )}
+        </div>
+        {batch && <ReadBack batchId={batch.id} batchName={batch.name} />}
+      </div>
+    </section>
+  );
+}
+
+/** Reads a printed label with the camera and says, large, whether it belongs to this batch. */
+function ReadBack({ batchId, batchName }: { batchId: string; batchName: string }) {
+  const regionId = useId().replace(/:/g, '');
+  const scanner = useRef<Html5Qrcode | null>(null);
+  const [scanning, setScanning] = useState(false);
+  const [check, setCheck] = useState<LabelCheck | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const stop = useCallback(async () => {
+    const s = scanner.current;
+    scanner.current = null;
+    setScanning(false);
+    if (s?.isScanning) await s.stop().catch(() => undefined);
+    s?.clear();
+  }, []);
+  useEffect(() => () => void stop(), [stop]);
+  useEffect(() => {
+    setCheck(null);
+  }, [batchId]);
+
+  const start = async () => {
+    setError(null);
+    setCheck(null);
+    try {
+      const s = new Html5Qrcode(regionId, { verbose: false });
+      scanner.current = s;
+      setScanning(true);
+      let done = false;
+      await s.start(
+        { facingMode: 'environment' },
+        { fps: 10, qrbox: { width: 280, height: 280 } },
+        (text) => {
+          if (done) return;
+          done = true;
+          void stop();
+          call('labels.check', { batchId, read: text })
+            .then(setCheck)
+            .catch((e) => setError(errorMessage(e)));
+        },
+        () => undefined,
+      );
+    } catch (e) {
+      setScanning(false);
+      setError(
+        `The camera did not start (${errorMessage(e)}). Check that it is connected and not used by another program.`,
+      );
+    }
+  };
+
+  return (
+    <div className="card readback">
+      <h3>Read back the printed label</h3>
+      <p className="small muted">Hold the printed label in front of the camera.</p>
+      <div id={regionId} className="camera" aria-label="Camera view" role="img" />
+      <div className="form-actions">
+        {scanning ? (
+          <button type="button" className="btn" onClick={() => void stop()}>
+            Stop camera
+          </button>
+        ) : (
+          <button type="button" className="btn btn-primary btn-large" onClick={() => void start()}>
+            Scan label with camera
+          </button>
+        )}
+      </div>
+      <ErrorBanner message={error} title="Read-back problem" />
+      {check && (
+        <div
+          className={`verdict ${check.match ? 'verdict-ok' : 'verdict-bad'}`}
+          role="alert"
+          aria-label={check.match ? 'Label matches' : 'Label mismatch'}
+        >
+          <span className="verdict-word">{check.match ? 'MATCH' : 'MISMATCH'}</span>
+          <p>{check.message}</p>
+          {!check.match && <p className="small">Expected batch: {batchName}</p>}
+        </div>
+      )}
+    </div>
+  );
+}
