@@ -8,6 +8,8 @@ export interface EkInfo {
   spkiDer: Uint8Array;
   publicKeyPem: string;
   handle?: number;
+  /** The TCG EK profile template (`L-1`, `H-3`…), when known. */
+  template?: string;
   certificateIndex?: number;
   certificatePem?: string;
 }

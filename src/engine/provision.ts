@@ -1,0 +1,631 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { X509Certificate } from 'node:crypto';
+import type { CryptoPool } from '../crypto/pool.ts';
+import { tpmJoin, tpmSign } from '../crypto/tpm-member.ts';
+import type { BatchRow, DeviceRow } from '../store/store.ts';
+import { openIssuerSecret, requireBatch, BatchStateError } from './batches.ts';
+import { checkEkCertificate } from './ek-policy.ts';
+import {
+  STEPS,
+  type DeviceEvent,
+  type DeviceFailure,
+  type ProvisionEvent,
+  type SlotEvent,
+  type StepName,
+} from './events.ts';
+import { explainFailure } from './failures.ts';
+import { getProfile, hex32, type LayoutProfile, type NvObject } from './profiles.ts';
+import type { TpmIdentity, TpmOps } from './tpm-ops.ts';
+import type { Workstation } from './workstation.ts';
+
+export interface ProvisionOptions {
+  batchId: string;
+  operator: string;
+  /** Opens a TPM by name (the TPM layer's adapter; tests and the demo pass the same one). */
+  openTpm: (name: string) => Promise<TpmOps>;
+  pool: CryptoPool;
+  /** Vendor CA certificates for the EK certificate policy. */
+  trustStore?: X509Certificate[];
+  /** Provision a TPM again even when this workstation already provisioned it. */
+  reprovision?: boolean;
+  /** Overwrite objects found at our handles that this workstation did not create. */
+  force?: boolean;
+  /** Only pick up devices left in progress by an interrupted run. */
+  resumeOnly?: boolean;
+  /** Write-lock the NV indexes after writing them. */
+  writeLock?: boolean;
+  /** Slot names, parallel to the TPM names; default the index. */
+  slotNames?: string[];
+}
+
+export interface RunSummary {
+  batchId: string;
+  provisioned: number;
+  failed: number;
+  skipped: number;
+  elapsedMs: number;
+  devices: DeviceEvent[];
+}
+
+/** Thrown inside a step; carries what the operator sees. */
+export class StepError extends Error {
+  constructor(
+    readonly failure: DeviceFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(failure.message, options);
+    this.name = 'StepError';
+  }
+}
+
+const NV_OBJECTS: NvObject[] = ['gpk', 'credential', 'credentialSignature', 'basename', 'rootCert'];
+
+function equalBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean {
+  return !!a && !!b && Buffer.from(a).equals(Buffer.from(b));
+}
+
+/**
+ * The fault-injection hook for the crash tests: ZTP_FAULT_AFTER_JOURNAL=N makes the process
+ * kill itself (SIGKILL, like a power cut) right after its N-th journal write.
+ */
+let journalWrites = 0;
+function maybeCrash(): void {
+  const limit = process.env.ZTP_FAULT_AFTER_JOURNAL;
+  if (limit !== undefined && ++journalWrites >= Number(limit)) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Provisions TPMs into a batch: every slot in parallel, one TPM command at a time per TPM,
+ * crypto in the worker pool, every step journaled before and after it runs.
+ */
+export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
+  #stopping = false;
+  readonly #ws: Workstation;
+  readonly #opts: ProvisionOptions;
+
+  constructor(ws: Workstation, options: ProvisionOptions) {
+    super();
+    this.#ws = ws;
+    this.#opts = options;
+  }
+
+  /** Lets running devices finish, then starts no new one. */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  /** One round: every TPM named, in parallel. */
+  async run(tpmNames: string[]): Promise<RunSummary> {
+    const ws = this.#ws;
+    const batch = requireBatch(ws, this.#opts.batchId);
+    ws.requireRole(this.#opts.operator, 'provision devices', ['operator', 'supervisor']);
+    if (batch.status !== 'open') {
+      throw new BatchStateError(`Batch ${batch.name} is ${batch.status}: no device can join it.`);
+    }
+    const started = performance.now();
+    const summary: RunSummary = {
+      batchId: batch.id,
+      provisioned: 0,
+      failed: 0,
+      skipped: 0,
+      elapsedMs: 0,
+      devices: [],
+    };
+    const emitRun = (state: 'started' | 'finished') =>
+      this.emit('event', {
+        type: 'run',
+        state,
+        batchId: batch.id,
+        provisioned: summary.provisioned,
+        failed: summary.failed,
+        skipped: summary.skipped,
+        elapsedMs: performance.now() - started,
+      });
+    emitRun('started');
+    await Promise.all(
+      tpmNames.map(async (tpmName, i) => {
+        const slot = this.#opts.slotNames?.[i] ?? String(i);
+        if (this.#stopping) {
+          summary.skipped++;
+          this.emitSlot({ slot, tpmName, state: 'skipped', message: 'stopped by the operator' });
+          return;
+        }
+        const result = await this.provisionSlot(batch, slot, tpmName);
+        if (result === 'skipped') summary.skipped++;
+        else {
+          summary.devices.push(result);
+          if (result.status === 'provisioned') summary.provisioned++;
+          else summary.failed++;
+        }
+      }),
+    );
+    summary.elapsedMs = performance.now() - started;
+    emitRun('finished');
+    return summary;
+  }
+
+  private emitSlot(e: Omit<SlotEvent, 'type'>): void {
+    this.emit('event', { type: 'slot', ...e });
+  }
+
+  /** One TPM, from connection to a provisioned or failed record. */
+  private async provisionSlot(
+    batch: BatchRow,
+    slot: string,
+    tpmName: string,
+  ): Promise<DeviceEvent | 'skipped'> {
+    const store = this.#ws.store;
+    const started = performance.now();
+    const profile = getProfile(batch.profile);
+    let ops: TpmOps | undefined;
+    let rowId: number | undefined;
+    let deviceId = '';
+    let currentStep: StepName = 'identify';
+    const progress = (step: StepName, extra: Partial<SlotEvent> = {}) => {
+      currentStep = step;
+      this.emitSlot({
+        slot,
+        tpmName,
+        state: 'working',
+        step,
+        stepIndex: STEPS.indexOf(step),
+        deviceId: deviceId || undefined,
+        ...extra,
+      });
+    };
+    const journal = (
+      step: StepName | 'rollback',
+      phase: 'begin' | 'end' | 'error',
+      data: unknown = {},
+    ) => {
+      if (rowId === undefined) return;
+      store.appendJournal(rowId, step, phase, data);
+      maybeCrash();
+    };
+    const finish = (status: 'provisioned' | 'failed', failure?: DeviceFailure): DeviceEvent => {
+      const event: DeviceEvent = {
+        type: 'device',
+        slot,
+        tpmName,
+        deviceId,
+        batchId: batch.id,
+        status,
+        failure,
+        elapsedMs: performance.now() - started,
+        tpmMs: ops?.tpmMs ?? 0,
+      };
+      this.emitSlot({
+        slot,
+        tpmName,
+        state: status,
+        deviceId,
+        failure,
+        step: currentStep,
+        stepIndex: STEPS.indexOf(currentStep),
+      });
+      this.emit('event', event);
+      return event;
+    };
+
+    try {
+      progress('identify');
+      try {
+        ops = await this.#opts.openTpm(tpmName);
+      } catch (e) {
+        throw new StepError(explainFailure('connect', e), { cause: e });
+      }
+      const identity = await ops.identify();
+      deviceId = identity.deviceId;
+      checkCapable(identity, profile);
+
+      const live = store.liveDevice(deviceId);
+      let resumeFrom: DeviceRow | undefined;
+      if (live?.status === 'provisioned') {
+        if (!this.#opts.reprovision) {
+          const where = live.batchId === batch.id ? 'this batch' : `batch ${live.batchId}`;
+          this.emitSlot({
+            slot,
+            tpmName,
+            state: 'skipped',
+            deviceId,
+            message: `already provisioned in ${where}; pass --reprovision to provision it again`,
+          });
+          return 'skipped';
+        }
+        store.transaction(() => {
+          store.updateDevice(live.rowId, {
+            status: 'rolled_back',
+            finishedAt: new Date().toISOString(),
+          });
+          store.audit({
+            actor: this.#opts.operator,
+            action: 'device.reprovision',
+            batchId: live.batchId,
+            deviceId,
+            details: { previousBatch: live.batchId, newBatch: batch.id },
+          });
+        });
+      } else if (live?.status === 'in_progress') {
+        if (live.batchId !== batch.id) {
+          this.emitSlot({
+            slot,
+            tpmName,
+            state: 'skipped',
+            deviceId,
+            message: `left in progress by an interrupted run of batch ${live.batchId}: resume it with that batch`,
+          });
+          return 'skipped';
+        }
+        resumeFrom = live;
+      } else if (this.#opts.resumeOnly) {
+        this.emitSlot({ slot, tpmName, state: 'skipped', deviceId, message: 'nothing to resume' });
+        return 'skipped';
+      }
+
+      if (resumeFrom) {
+        rowId = resumeFrom.rowId;
+        store.updateDevice(rowId, { slot, tpmName, identity: JSON.stringify(identity) });
+        journal('identify', 'end', { resumed: true, slot, tpmName });
+        store.audit({
+          actor: this.#opts.operator,
+          action: 'device.resume',
+          batchId: batch.id,
+          deviceId,
+        });
+      } else {
+        rowId = store.insertDevice({
+          batchId: batch.id,
+          deviceId,
+          step: 'identify',
+          slot,
+          tpmName,
+          identity: JSON.stringify(identity),
+          operator: this.#opts.operator,
+        });
+        journal('identify', 'end', {
+          vendor: identity.manufacturer,
+          firmware: identity.firmwareVersion,
+        });
+      }
+
+      const device = store.getDevice(rowId)!;
+      const done = completedSteps(store.journal(rowId));
+      if (done.has('nv') && device.credential) {
+        // Everything was written and compared before the interruption: only the self-test is left.
+        await this.selfTest(ops, batch, profile, rowId, progress, journal);
+      } else {
+        if (resumeFrom && ownsObjects(store.journal(rowId))) {
+          await this.rollBackObjects(ops, profile, journal, 'resume');
+        }
+        await this.runSteps(ops, batch, profile, identity, rowId, progress, journal);
+      }
+      store.transaction(() => {
+        store.updateDevice(rowId!, {
+          status: 'provisioned',
+          step: 'done',
+          finishedAt: new Date().toISOString(),
+        });
+        store.audit({
+          actor: this.#opts.operator,
+          action: 'device.provisioned',
+          batchId: batch.id,
+          deviceId,
+          details: { slot, tpmName },
+        });
+      });
+      return finish('provisioned');
+    } catch (e) {
+      const failure = e instanceof StepError ? e.failure : explainFailure(currentStep, e);
+      if (rowId !== undefined) {
+        try {
+          journal(currentStep, 'error', failure);
+        } catch {
+          // The store itself failed: the failure below still reaches the operator.
+        }
+        if (ops && ownsObjects(store.journal(rowId))) {
+          await this.rollBackObjects(ops, profile, journal, 'failure').catch(() => undefined);
+        }
+        store.transaction(() => {
+          store.updateDevice(rowId!, {
+            status: 'failed',
+            step: currentStep,
+            failure: JSON.stringify(failure),
+            finishedAt: new Date().toISOString(),
+          });
+          store.audit({
+            actor: this.#opts.operator,
+            action: 'device.failed',
+            batchId: batch.id,
+            deviceId,
+            details: failure,
+          });
+        });
+      }
+      return finish('failed', failure);
+    } finally {
+      await ops?.close().catch(() => undefined);
+    }
+  }
+
+  private async runSteps(
+    ops: TpmOps,
+    batch: BatchRow,
+    profile: LayoutProfile,
+    identity: TpmIdentity,
+    rowId: number,
+    progress: (s: StepName) => void,
+    journal: (s: StepName, p: 'begin' | 'end' | 'error', d?: unknown) => void,
+  ): Promise<void> {
+    const store = this.#ws.store;
+    const pool = this.#opts.pool;
+
+    // 2. EK certificate policy.
+    progress('ek-policy');
+    journal('ek-policy', 'begin');
+    let ekCheck: { ok: boolean; reason?: string; chain?: string[] } = {
+      ok: true,
+      reason: 'policy off',
+    };
+    if (batch.ekPolicy !== 'off') {
+      ekCheck = checkEkCertificate(identity, this.#opts.trustStore ?? []);
+      if (!ekCheck.ok && batch.ekPolicy === 'require') {
+        throw new StepError({
+          step: 'ek-policy',
+          message: `The TPM's EK certificate is not trusted: ${ekCheck.reason}.`,
+          action:
+            'Set this TPM aside. If its vendor is genuine, add the vendor CA certificate to the EK trust store and try again.',
+        });
+      }
+    }
+    journal('ek-policy', 'end', { policy: batch.ekPolicy, ...ekCheck });
+
+    // 3. The key.
+    progress('key');
+    await this.checkHandlesFree(ops, profile);
+    journal('key', 'begin', { handle: profile.keyHandle });
+    if (profile.srkHandle !== undefined) await ops.ensureStorageRootKey(profile.srkHandle);
+    const key = await ops.createEcdaaKey(profile);
+    journal('key', 'end', { Q: Buffer.from(key.Q).toString('hex'), handle: profile.keyHandle });
+
+    // 4. EK binding.
+    progress('ek-binding');
+    journal('ek-binding', 'begin');
+    const binding = await ops.ekBinding(profile.keyHandle, key.name, identity.ek);
+    store.updateDevice(rowId, { ekBinding: JSON.stringify(binding), step: 'ek-binding' });
+    journal('ek-binding', 'end', binding);
+    if (!binding.ok) {
+      throw new StepError({
+        step: 'ek-binding',
+        message: `The new key could not be proven to live in the same TPM as its EK (${binding.detail ?? binding.method}).`,
+        action: 'Set this TPM aside: it may not be genuine. Report it to a supervisor.',
+      });
+    }
+
+    // 5. Join.
+    progress('join');
+    const nonce = new Uint8Array(randomBytes(32));
+    journal('join', 'begin', { nonce: Buffer.from(nonce).toString('hex') });
+    const signer = await ops.signer(profile.keyHandle);
+    const memberPk = await tpmJoin(signer, nonce);
+    if (!equalBytes(memberPk.subarray(0, 65), key.Q)) {
+      throw new StepError({
+        step: 'join',
+        message: 'The join proof names another key than the one the TPM just created.',
+        action: 'Set this TPM aside and report it: its answers are inconsistent.',
+      });
+    }
+    if (!(await pool.verifyMemberPublicKey(memberPk, nonce))) {
+      throw new StepError({
+        step: 'join',
+        message: "The TPM's join proof does not verify against the issuer's nonce.",
+        action: 'Try this TPM once more; if it fails again, set it aside.',
+      });
+    }
+    const isk = openIssuerSecret(this.#ws, batch);
+    let issued: { credential: Uint8Array; credentialSignature: Uint8Array };
+    try {
+      issued = await pool.issueCredential(memberPk, isk);
+    } finally {
+      isk.fill(0);
+    }
+    store.updateDevice(rowId, {
+      memberPk,
+      nonce,
+      credential: issued.credential,
+      credentialSignature: issued.credentialSignature,
+      step: 'join',
+    });
+    journal('join', 'end');
+
+    // 6. NV.
+    progress('nv');
+    journal('nv', 'begin');
+    const objects = nvObjects(batch, issued.credential, issued.credentialSignature);
+    for (const [what, data] of objects) {
+      if (data.length > identity.nvBufferMax) {
+        throw new StepError({
+          step: 'nv',
+          message: `The ${what} (${data.length} bytes) does not fit this TPM's NV buffer (${identity.nvBufferMax} bytes): the client reads each object in one NV_Read.`,
+          action: 'Use a shorter basename or root certificate for TPMs of this model.',
+        });
+      }
+      await ops.nvDefineAndWrite(profile, profile.nv[what], data, this.#opts.writeLock ?? false);
+    }
+    for (const [what, data] of objects) {
+      const back = await ops.nvRead(profile.nv[what]);
+      if (!equalBytes(back, data)) {
+        throw new StepError({
+          step: 'nv',
+          message: `The ${what} read back from NV ${hex32(profile.nv[what])} differs from what was written.`,
+          action:
+            'Try this TPM once more; if it fails again, set it aside (its NV memory may be faulty).',
+        });
+      }
+    }
+    const persisted = await ops.readPersistentKey(profile.keyHandle);
+    if (!equalBytes(persisted, key.Q)) {
+      throw new StepError({
+        step: 'nv',
+        message: `The key persisted at ${hex32(profile.keyHandle)} is not the key that joined.`,
+        action: 'Try this TPM once more; if it fails again, set it aside.',
+      });
+    }
+    store.updateDevice(rowId, { step: 'nv' });
+    journal('nv', 'end', { indexes: objects.map(([w]) => hex32(profile.nv[w])) });
+
+    // 7. Self-test.
+    await this.selfTest(ops, batch, profile, rowId, progress, journal);
+  }
+
+  /** Step 7: the TPM signs a fresh challenge with the credential as read from its NV. */
+  private async selfTest(
+    ops: TpmOps,
+    batch: BatchRow,
+    profile: LayoutProfile,
+    rowId: number,
+    progress: (s: StepName) => void,
+    journal: (s: StepName, p: 'begin' | 'end' | 'error', d?: unknown) => void,
+  ): Promise<void> {
+    progress('selftest');
+    const store = this.#ws.store;
+    const challenge = new Uint8Array(
+      Buffer.concat([Buffer.from('ztp-selftest:'), randomBytes(32)]),
+    );
+    journal('selftest', 'begin');
+    const [gpk, credential, basename] = await Promise.all([
+      ops.nvRead(profile.nv.gpk),
+      ops.nvRead(profile.nv.credential),
+      ops.nvRead(profile.nv.basename),
+    ]);
+    const signer = await ops.signer(profile.keyHandle);
+    const signature = await tpmSign(signer, credential, challenge, basename);
+    const ok =
+      equalBytes(gpk, batch.gpk) &&
+      (await this.#opts.pool.verifySignature(signature, challenge, batch.gpk, basename));
+    if (!ok) {
+      throw new StepError({
+        step: 'selftest',
+        message:
+          "The TPM's self-test signature does not verify against the batch's group public key.",
+        action: 'The device is not counted. Try it once more; if it fails again, set it aside.',
+      });
+    }
+    store.updateDevice(rowId, {
+      selftestMessage: challenge,
+      selftestSignature: signature,
+      step: 'selftest',
+    });
+    journal('selftest', 'end');
+  }
+
+  /** Refuses to overwrite objects at our handles that this workstation did not create. */
+  private async checkHandlesFree(ops: TpmOps, profile: LayoutProfile): Promise<void> {
+    const taken: string[] = [];
+    if (await ops.readPersistentKey(profile.keyHandle))
+      taken.push(`key ${hex32(profile.keyHandle)}`);
+    for (const what of NV_OBJECTS) {
+      if (await ops.nvPublic(profile.nv[what])) taken.push(`NV ${hex32(profile.nv[what])}`);
+    }
+    if (taken.length === 0) return;
+    if (!this.#opts.force) {
+      throw new StepError({
+        step: 'key',
+        message: `The TPM already holds objects at our handles (${taken.join(', ')}), left by another batch or tool.`,
+        action:
+          'Set it aside, or provision it with --force to remove those objects (a supervisor decision).',
+      });
+    }
+    for (const what of NV_OBJECTS) {
+      if (await ops.nvPublic(profile.nv[what])) await ops.nvUndefine(profile, profile.nv[what]);
+    }
+    if (await ops.readPersistentKey(profile.keyHandle))
+      await ops.evictPersistent(profile, profile.keyHandle);
+  }
+
+  /**
+   * Removes our key and NV indexes from the TPM. Only called for a device whose journal shows
+   * that we started creating them (the handles were checked free before), so they are ours.
+   */
+  private async rollBackObjects(
+    ops: TpmOps,
+    profile: LayoutProfile,
+    journal: (s: 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
+    why: 'resume' | 'failure',
+  ): Promise<void> {
+    journal('rollback', 'begin', { why });
+    const removed: string[] = [];
+    for (const what of NV_OBJECTS) {
+      if (await ops.nvPublic(profile.nv[what])) {
+        await ops.nvUndefine(profile, profile.nv[what]);
+        removed.push(hex32(profile.nv[what]));
+      }
+    }
+    if (await ops.readPersistentKey(profile.keyHandle)) {
+      await ops.evictPersistent(profile, profile.keyHandle);
+      removed.push(hex32(profile.keyHandle));
+    }
+    journal('rollback', 'end', { removed });
+  }
+}
+
+/**
+ * True when the journal shows that this record started creating objects at our handles (the
+ * handles were checked free, or cleared with --force, just before) and has not removed them
+ * since: only then are the objects there ours to remove.
+ */
+function ownsObjects(rows: { step: string; phase: string }[]): boolean {
+  let owns = false;
+  for (const r of rows) {
+    if (r.step === 'key' && r.phase === 'begin') owns = true;
+    else if (r.step === 'rollback' && r.phase === 'end') owns = false;
+  }
+  return owns;
+}
+
+function completedSteps(rows: { step: string; phase: string }[]): Set<string> {
+  const done = new Set<string>();
+  for (const r of rows) {
+    if (r.step === 'rollback') done.clear();
+    else if (r.phase === 'end') done.add(r.step);
+    else if (r.phase === 'error') done.delete(r.step);
+  }
+  return done;
+}
+
+function nvObjects(
+  batch: BatchRow,
+  credential: Uint8Array,
+  credentialSignature: Uint8Array,
+): [NvObject, Uint8Array][] {
+  const list: [NvObject, Uint8Array][] = [
+    ['gpk', batch.gpk],
+    ['credential', credential],
+    ['credentialSignature', credentialSignature],
+    ['basename', batch.basename],
+  ];
+  if (batch.rootCert) list.push(['rootCert', batch.rootCert]);
+  return list;
+}
+
+/** Refuses a TPM that cannot hold an XTT identity under the profile. */
+function checkCapable(identity: TpmIdentity, profile: LayoutProfile): void {
+  if (!identity.ecdaa || !identity.bnP256) {
+    throw new StepError({
+      step: 'identify',
+      message: `This TPM (${identity.manufacturer} ${identity.firmwareVersion}) does not support ${
+        identity.ecdaa ? 'the BN_P256 curve' : 'ECDAA signing'
+      }, which XTT needs.`,
+      action: 'Set it aside: this TPM model cannot be provisioned for XTT.',
+    });
+  }
+  if (profile.hierarchy === 'platform' && !identity.platformAuthEmpty) {
+    throw new StepError({
+      step: 'identify',
+      message:
+        'Platform authorization is not available on this TPM (its firmware disabled it or set a password).',
+      action:
+        "Use a programming fixture that gives platform access, or a batch with the 'owner' layout profile.",
+    });
+  }
+}
