@@ -33,6 +33,11 @@ function serializeString(s: string, where: string): string {
   return JSON.stringify(s);
 }
 
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function serialize(value: unknown, where: string, out: string[]): void {
   if (value === null) {
     out.push('null');
@@ -54,7 +59,7 @@ function serialize(value: unknown, where: string, out: string[]): void {
       serialize(item, `${where}[${i}]`, out);
     });
     out.push(']');
-  } else if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  } else if (typeof value === 'object' && isPlainObject(value)) {
     const entries = Object.entries(value as Record<string, unknown>).filter(
       // An optional property left undefined is simply absent, as with JSON.stringify.
       ([, v]) => v !== undefined,
