@@ -349,11 +349,21 @@ export class Tpm {
 
   /** TPM_PT_NV_BUFFER_MAX: the most bytes one NV_Read or NV_Write moves (768 on many chips). */
   async nvBufferMax(): Promise<number> {
+    return this.exclusive(() => this.nvChunk());
+  }
+
+  /** nvBufferMax for callers already holding the queue. */
+  private async nvChunk(): Promise<number> {
     if (this.nvMax === undefined) {
-      const r = await this.GetCapability(TPM_CAP.TPM_PROPERTIES, TPM_PT.NV_BUFFER_MAX, 1);
+      const { response } = await this.call(cmd.GetCapability, [], {
+        capability: TPM_CAP.TPM_PROPERTIES,
+        property: TPM_PT.NV_BUFFER_MAX,
+        propertyCount: 1,
+      });
+      const data = response.capabilityData;
       const p =
-        r.capabilityData.capability === TPM_CAP.TPM_PROPERTIES
-          ? r.capabilityData.tpmProperties.find((x) => x.property === TPM_PT.NV_BUFFER_MAX)
+        data.capability === TPM_CAP.TPM_PROPERTIES
+          ? data.tpmProperties.find((x) => x.property === TPM_PT.NV_BUFFER_MAX)
           : undefined;
       // Without an answer, 512 is below every real chip's limit.
       this.nvMax = p && p.value > 0 ? Math.min(p.value, 4096) : 512;
@@ -624,7 +634,7 @@ export class Tpm {
     options: { auth?: Authorization } = {},
   ): Promise<void> {
     await this.exclusive(async () => {
-      const chunk = await this.nvBufferMax();
+      const chunk = await this.nvChunk();
       let at = 0;
       do {
         const part = data.subarray(at, at + chunk);
@@ -650,7 +660,7 @@ export class Tpm {
     options: { auth?: Authorization } = {},
   ): Promise<Uint8Array> {
     return this.exclusive(async () => {
-      const chunk = await this.nvBufferMax();
+      const chunk = await this.nvChunk();
       const out = new Uint8Array(size);
       let at = 0;
       while (at < size) {
