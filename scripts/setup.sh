@@ -11,6 +11,7 @@ have swtpm || need_pkgs+=(swtpm)
 have swtpm_setup || need_pkgs+=(swtpm-tools)
 have tpm2_nvread || need_pkgs+=(tpm2-tools)
 have openssl || need_pkgs+=(openssl)
+have lp || need_pkgs+=(cups-client) # ztp print: lp, lpstat
 if [ "${ZTP_SETUP_EXTRA:-}" != "" ]; then
   for p in $ZTP_SETUP_EXTRA; do dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p"); done
 fi

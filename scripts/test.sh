@@ -3,7 +3,7 @@
 # integration, end-to-end) in one vitest run. Ends with a line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ZTP_SETUP_EXTRA="${ZTP_SETUP_EXTRA:-poppler-utils chromium cups cups-bsd printer-driver-cups-pdf}" bash scripts/setup.sh || exit 1
+ZTP_SETUP_EXTRA="${ZTP_SETUP_EXTRA:-poppler-utils chromium cups cups-bsd printer-driver-cups-pdf zbar-tools cups-client}" bash scripts/setup.sh || exit 1
 
 status=0
 step() {
