@@ -100,6 +100,9 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     const ws = this.#ws;
     const batch = requireBatch(ws, this.#opts.batchId);
     ws.requireRole(this.#opts.operator, 'provision devices', ['operator', 'supervisor']);
+    if (this.#opts.force || this.#opts.reprovision) {
+      ws.requireRole(this.#opts.operator, 'overwrite or re-provision TPMs', ['supervisor']);
+    }
     if (batch.status !== 'open') {
       throw new BatchStateError(`Batch ${batch.name} is ${batch.status}: no device can join it.`);
     }

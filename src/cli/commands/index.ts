@@ -40,3 +40,23 @@ registerCommand(
   'create, show and export the facility signing key',
   () => import('./facility-key.ts'),
 );
+registerCommand(
+  'slots',
+  'list the TPMs in reach and whether each can be provisioned',
+  () => import('./slots.ts'),
+);
+registerCommand(
+  'provision',
+  'provision TPMs into a batch (parallel, journaled, resumable)',
+  () => import('./provision.ts'),
+);
+registerCommand(
+  'tpm',
+  'probe a TPM (vendor, firmware, ECDAA, EKs and certificates); list TPM devices',
+  () => import('./tpm.ts'),
+);
+registerCommand(
+  'sim',
+  'start, list and stop simulated TPMs (swtpm) with EK certificates from a local CA',
+  () => import('./sim.ts'),
+);
