@@ -299,11 +299,6 @@ function p2Prepared(): G2Prepared {
   return (p2Lines ??= prepareG2(P2));
 }
 
-// Fixed-window tables for the generators speed up every key, credential and proof. The
-// multiplication stays constant time: noble walks the full table for secret scalars.
-P1.precompute(8, true);
-P2.precompute(4, true);
-
 /** A decoded GPK with its pairing tables: checking many signatures under one GPK reuses it. */
 export interface PreparedGroupKey extends GroupPublicKey {
   bytes: Uint8Array;
