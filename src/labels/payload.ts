@@ -1,4 +1,4 @@
-// The QR payload of a batch label, version 1 (documented in docs/labels.md). It carries the
+// The QR payload of a batch label, version 1 (pure: also runs in the renderer next to html5-qrcode) (documented in docs/labels.md). It carries the
 // whole group public key (GPK) so a customer can activate the batch from the label alone, the
 // batch id so the workstation can tell which batch a label belongs to, and a checksum so a
 // damaged or hand-edited payload is refused instead of activating the wrong group.
@@ -199,7 +199,7 @@ export function parseLabelPayload(payload: string | Uint8Array): {
     if (asciiPrefix(payload, 3) !== 'ZTP') {
       throw new LabelPayloadError(
         'foreign',
-        `not a ZTP batch label: the payload does not start with "ZTP" (${payload.length} bytes, starting ${Buffer.from(payload.subarray(0, 8)).toString('hex')})`,
+        `not a ZTP batch label: the payload does not start with "ZTP" (${payload.length} bytes, starting ${[...payload.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('')})`,
       );
     }
     if (payload[3] !== PAYLOAD_VERSION) {
