@@ -58,7 +58,7 @@ export function checkEkCertificate(
     return { ok: false, reason: 'the EK certificate in the TPM does not parse' };
   }
   const certKey = cert.publicKey.export({ type: 'spki', format: 'der' });
-  if (!Buffer.from(certKey).equals(Buffer.from(identity.ek.spkiDer))) {
+  if (!Buffer.from(certKey).equals(Buffer.from(identity.ek.spkiDer, 'base64'))) {
     return { ok: false, reason: 'the EK certificate certifies another key than the TPM’s EK' };
   }
   if (!validNow(cert, at))

@@ -54,7 +54,7 @@ function eccPoint(pub: TPMTPublic): Uint8Array {
 export function identityFromProbe(info: TpmInfo): TpmIdentity {
   const eks: EkInfo[] = info.ek.map((k) => ({
     type: k.type,
-    spkiDer: new Uint8Array(Buffer.from(k.publicKeySpkiDer, 'base64')),
+    spkiDer: k.publicKeySpkiDer,
     publicKeyPem: k.publicKeyPem,
     handle: k.handle === null ? undefined : Number(k.handle),
     template: k.template ?? undefined,
@@ -68,7 +68,7 @@ export function identityFromProbe(info: TpmInfo): TpmIdentity {
     );
   }
   return {
-    deviceId: createHash('sha256').update(ek.spkiDer).digest('hex'),
+    deviceId: createHash('sha256').update(Buffer.from(ek.spkiDer, 'base64')).digest('hex'),
     ek,
     eks,
     manufacturer: info.manufacturer,

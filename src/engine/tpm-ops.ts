@@ -4,8 +4,8 @@ import type { LayoutProfile } from './profiles.ts';
 /** One endorsement key found in the TPM, with its certificate when the TPM holds one. */
 export interface EkInfo {
   type: string;
-  /** DER SubjectPublicKeyInfo of the EK public key. */
-  spkiDer: Uint8Array;
+  /** DER SubjectPublicKeyInfo of the EK public key, base64 (JSON-safe: stored and exported as is). */
+  spkiDer: string;
   publicKeyPem: string;
   handle?: number;
   /** The TCG EK profile template (`L-1`, `H-3`…), when known. */

@@ -60,3 +60,8 @@ registerCommand(
   'start, list and stop simulated TPMs (swtpm) with EK certificates from a local CA',
   () => import('./sim.ts'),
 );
+registerCommand(
+  'demo',
+  'the whole job on simulated TPMs (the README main command)',
+  () => import('./demo.ts'),
+);
