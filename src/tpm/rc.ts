@@ -296,14 +296,19 @@ export function describeResponseCode(code: number): DecodedResponseCode {
     where.push(`from software layer ${layer}${layer === 11 ? ' (resource manager)' : ''}`);
   }
   const text = `${name} (${hex(code)}${where.length ? ', ' + where.join(', ') : ''}): ${spec}`;
-  let advice = ADVICE[base] ?? '';
-  if (!advice) {
-    if (kind === 'warning') advice = 'This is a TPM warning: retry the command';
-    else if (out.parameter) advice = `Check parameter ${out.parameter} of the command`;
-    else if (out.handle) advice = `Check handle ${out.handle} of the command`;
-    else if (out.session) advice = `Check authorization session ${out.session}`;
-    else advice = 'See TPM 2.0 Part 2 §6.6 for this code';
-  }
+  let advice =
+    ADVICE[base] ??
+    (kind === 'warning'
+      ? 'This is a TPM warning: retry the command'
+      : 'See TPM 2.0 Part 2 §6.6 for this code');
+  const at = out.parameter
+    ? `parameter ${out.parameter}`
+    : out.handle
+      ? `handle ${out.handle}`
+      : out.session
+        ? `authorization session ${out.session}`
+        : '';
+  if (at) advice = `Look at ${at} of the command. ${advice}`;
   return {
     code,
     name,
