@@ -14,13 +14,13 @@ import { Tpm } from '../../src/tpm/tpm.ts';
 import type { Transport } from '../../src/tpm/transport/transport.ts';
 import captured from './fixtures/swtpm-responses.json' with { type: 'json' };
 
-const DEFS = new Map<string, CommandDef<unknown, unknown>>(
-  Object.values(commands)
-    .filter(
-      (d): d is CommandDef<unknown, unknown> => typeof d === 'object' && d !== null && 'code' in d,
-    )
-    .map((d) => [d.name, d]),
-);
+const DEFS = new Map<string, CommandDef<unknown, unknown>>();
+for (const d of Object.values(commands) as unknown[]) {
+  if (typeof d === 'object' && d !== null && 'code' in d) {
+    const def = d as CommandDef<unknown, unknown>;
+    DEFS.set(def.name, def);
+  }
+}
 
 function sessionsOf(request: Uint8Array, def: CommandDef<unknown, unknown>): number {
   return request[1] === 0x02 ? def.authHandles : 0;
