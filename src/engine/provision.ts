@@ -385,6 +385,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
 
     // 3. The key.
     progress('key');
+    await this.clearOurLeftovers(ops, profile, identity.deviceId, rowId, journal);
     await this.checkHandlesFree(ops, profile);
     journal('key', 'begin', { handle: profile.keyHandle });
     if (profile.srkHandle !== undefined) await ops.ensureStorageRootKey(profile.srkHandle);
@@ -522,6 +523,32 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     journal('selftest', 'end');
   }
 
+  /**
+   * An earlier attempt on this TPM that failed before it could clean up (the TPM vanished)
+   * left its objects behind: its journal proves they are ours, so remove them now.
+   */
+  private async clearOurLeftovers(
+    ops: TpmOps,
+    profile: LayoutProfile,
+    deviceId: string,
+    rowId: number,
+    journal: (s: 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
+  ): Promise<void> {
+    const store = this.#ws.store;
+    const previous = store
+      .findDevices(deviceId)
+      .find((d) => d.rowId !== rowId && d.deviceId === deviceId);
+    if (
+      !previous ||
+      previous.status === 'provisioned' ||
+      !ownsObjects(store.journal(previous.rowId))
+    ) {
+      return;
+    }
+    await this.rollBackObjects(ops, profile, journal, 'leftovers');
+    store.appendJournal(previous.rowId, 'rollback', 'end', { by: rowId });
+  }
+
   /** Refuses to overwrite objects at our handles that this workstation did not create. */
   private async checkHandlesFree(ops: TpmOps, profile: LayoutProfile): Promise<void> {
     const taken: string[] = [];
@@ -554,7 +581,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     ops: TpmOps,
     profile: LayoutProfile,
     journal: (s: 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
-    why: 'resume' | 'failure',
+    why: 'resume' | 'failure' | 'leftovers',
   ): Promise<void> {
     journal('rollback', 'begin', { why });
     const removed: string[] = [];

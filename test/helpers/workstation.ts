@@ -1,0 +1,37 @@
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CryptoPool } from '../../src/crypto/pool.ts';
+import { createBatch, type NewBatch } from '../../src/engine/batches.ts';
+import { Workstation } from '../../src/engine/workstation.ts';
+import { Simulator, type SimIdentity } from '../../src/sim/simulator.ts';
+
+/** Cheap scrypt for tests; the real default is checked in the keyring tests. */
+export const TEST_KDF = { N: 2 ** 10, r: 8, p: 1 };
+export const TEST_PASSPHRASE = 'test passphrase';
+
+/** A fresh workstation in its own folder, with a supervisor `sam` and an operator `olga`. */
+export async function newWorkstation(dir = mkdtempSync(path.join(tmpdir(), 'ztp-ws-'))) {
+  const ws = Workstation.open(dir);
+  await ws.init(TEST_PASSPHRASE, 'sam', TEST_KDF);
+  ws.addOperator('sam', 'olga', 'operator');
+  return ws;
+}
+
+/** A folder of simulated TPMs owned by the test process (they die with it). */
+export function newFixture(identity: SimIdentity = 'unique'): Promise<Simulator> {
+  return Simulator.create(mkdtempSync(path.join(tmpdir(), 'ztp-sim-')), { identity });
+}
+
+/** Puts the fixture's CA into the workstation's EK trust store (after a first TPM exists). */
+export function trustFixture(ws: Workstation, sim: Simulator): string {
+  const dir = path.join(ws.dataDir, 'ek-trust');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(sim.caCertPath, path.join(dir, 'root.pem'));
+  copyFileSync(sim.issuerCertPath, path.join(dir, 'issuer.pem'));
+  return dir;
+}
+
+export async function newBatch(ws: Workstation, pool: CryptoPool, input: Partial<NewBatch> = {}) {
+  return createBatch(ws, pool, 'sam', { name: 'Test batch', ekPolicy: 'require', ...input });
+}
