@@ -76,15 +76,13 @@ export async function launchWorkstation(
   const foreignRequests: string[] = [];
 
   const server = await serveStatic(RENDERER_DIST, CONTENT_SECURITY_POLICY);
-  let browser: Browser | undefined;
-  const printer = new FakePrinter(() => browser!, path.join(dir, 'printer-spool'));
-  const bridge = readFileSync(WEB_BRIDGE, 'utf8');
-
-  browser = await chromium.launch({
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: chromiumArgs(cameraFile),
     headless: true,
   });
+  const printer = new FakePrinter(() => browser, path.join(dir, 'printer-spool'));
+  const bridge = readFileSync(WEB_BRIDGE, 'utf8');
 
   const makeService = () =>
     new AppService({
@@ -107,7 +105,7 @@ export async function launchWorkstation(
   let page: Page;
 
   const open = async () => {
-    context = await browser!.newContext({
+    context = await browser.newContext({
       viewport: { width: 1440, height: 900 },
       deviceScaleFactor: 1,
       permissions: ['camera'],
@@ -180,7 +178,7 @@ export async function launchWorkstation(
     },
     async close() {
       await context?.close().catch(() => undefined);
-      await browser?.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
       await service.dispose().catch(() => undefined);
       await sim.close().catch(() => undefined);
       await server.close();
