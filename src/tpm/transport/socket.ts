@@ -38,10 +38,12 @@ export class SocketTransport implements Transport {
       const socket = net.connect(this.address);
       const onError = (e: NodeJS.ErrnoException): void => {
         socket.destroy();
+        const busy =
+          e.code === 'EAGAIN' ? ': busy with other connections (swtpm serves one at a time)' : '';
         reject(
           new TpmTransportError(
             this.name,
-            `cannot connect to ${this.describe()} (${e.code ?? e.message})`,
+            `cannot connect to ${this.describe()} (${e.code ?? e.message})${busy}`,
             {
               cause: e,
             },
@@ -53,7 +55,9 @@ export class SocketTransport implements Transport {
         socket.off('error', onError);
         if ('port' in this.address) socket.setNoDelay(true);
         socket.on('data', (d: Buffer) => this.onData(socket, d));
-        socket.on('error', () => this.onGone(socket, 'connection failed'));
+        socket.on('error', (e: NodeJS.ErrnoException) =>
+          this.onGone(socket, `connection lost (${e.code ?? e.message})`),
+        );
         socket.on('close', () => this.onGone(socket, 'connection closed by the TPM'));
         this.socket = socket;
         resolve(socket);
