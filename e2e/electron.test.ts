@@ -57,7 +57,7 @@ describe.skipIf(!!skipReason)(
         await pages.continueAfterFingerprint();
         // No new windows and no navigation away from the app.
         await page.evaluate(() =>
-          (globalThis as { open: (u: string) => unknown }).open('https://example.com'),
+          (globalThis as unknown as { open: (u: string) => unknown }).open('https://example.com'),
         );
         expect(app.windows()).toHaveLength(1);
       } finally {
