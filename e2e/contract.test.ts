@@ -1,0 +1,93 @@
+/**
+ * The IPC boundary without a browser: the dispatcher refuses unknown channels and invalid
+ * payloads, answers every call with a result value, and the service's guards hold (locked,
+ * roles) — against a real workstation in a temporary folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTpmOps } from '../src/engine/tpm-adapter.ts';
+import { CHANNEL_NAMES } from '../src/main/ipc-contract.ts';
+import { AppService } from '../src/main/services/app-service.ts';
+import { createDispatcher, type Dispatch } from '../src/main/services/dispatcher.ts';
+import { RemovableDriveSource } from '../src/main/services/drives.ts';
+import { SettingsFixture } from '../src/main/services/fixture.ts';
+
+describe('IPC dispatcher', () => {
+  let dir: string;
+  let service: AppService;
+  let dispatch: Dispatch;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ztp-ipc-'));
+    service = new AppService({
+      dataDir: path.join(dir, 'data'),
+      fixture: new SettingsFixture((n) => openTpmOps(n)),
+      printer: { printers: async () => [], print: async () => ({ pdf: new Uint8Array() }) },
+      drives: new RemovableDriveSource({ root: dir }),
+      poolSize: 1,
+      kdf: { N: 2 ** 14, r: 8, p: 1 },
+    });
+    dispatch = createDispatcher(service);
+  });
+  afterEach(async () => {
+    await service.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses unknown channels and invalid payloads with result values', async () => {
+    expect(await dispatch('fs.readFile', {})).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-channel' },
+    });
+    expect(await dispatch(42, {})).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
+    const extra = await dispatch('app.status', { sneaky: true });
+    expect(extra).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const short = await dispatch('app.init', { passphrase: 'short', supervisor: 'Ada' });
+    expect(short).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(JSON.stringify(short)).toContain('passphrase');
+  });
+
+  it('every channel answers a garbage payload with a result, never a throw', async () => {
+    for (const c of CHANNEL_NAMES) {
+      const r = await dispatch(c, { garbage: [1, 2, 3] });
+      expect(r.ok, c).toBe(false);
+    }
+  });
+
+  it('guards: not initialized, locked, roles', async () => {
+    expect(await dispatch('batches.list', {})).toMatchObject({
+      ok: false,
+      error: { code: 'not-initialized' },
+    });
+    const init = await dispatch('app.init', {
+      passphrase: 'correct horse battery',
+      supervisor: 'Ada',
+    });
+    expect(init.ok).toBe(true);
+    expect(await dispatch('batches.list', {})).toEqual({ ok: true, value: [] });
+    expect((await dispatch('app.lock', {})).ok).toBe(true);
+    expect(await dispatch('batches.list', {})).toMatchObject({
+      ok: false,
+      error: { code: 'locked' },
+    });
+    const wrong = await dispatch('app.unlock', { operator: 'Ada', passphrase: 'wrong one' });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'wrong-passphrase' } });
+    const nobody = await dispatch('app.unlock', {
+      operator: 'Nobody',
+      passphrase: 'correct horse battery',
+    });
+    expect(nobody).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(
+      (await dispatch('app.unlock', { operator: 'Ada', passphrase: 'correct horse battery' })).ok,
+    ).toBe(true);
+    const bad = await dispatch('batches.create', {
+      name: 'B',
+      profile: 'no-such-profile',
+      ekPolicy: 'warn',
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'failed' } });
+    expect(JSON.stringify(bad)).toContain('Unknown layout profile');
+  });
+});
