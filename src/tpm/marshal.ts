@@ -8,7 +8,7 @@
 import { MarshalError } from './errors.ts';
 
 export class Writer {
-  private buf = new Uint8Array(256);
+  private buf = new Uint8Array(128);
   private len = 0;
 
   private reserve(n: number): void {

@@ -213,6 +213,15 @@ const ADVICE: Record<number, string> = {
     'The TPM is in dictionary-attack lockout: wait for the recovery time, or reset the lockout with lockoutAuth',
   0x920: 'The TPM is rate-limiting NV writes: wait and retry',
   0x922: 'The TPM could not start the command: retry',
+  ...Object.fromEntries(
+    [
+      0x910, 0x911, 0x912, 0x913, 0x914, 0x915, 0x916, 0x918, 0x919, 0x91a, 0x91b, 0x91c, 0x91d,
+      0x91e,
+    ].map((c) => [
+      c,
+      'The object or session is not loaded (flushed, or lost when the TPM was reset): load or start it again',
+    ]),
+  ),
   0x908: 'The TPM yielded: retry',
   0x90a: 'The TPM is self-testing: retry shortly',
   0x909: 'The command was canceled',

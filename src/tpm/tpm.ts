@@ -98,7 +98,8 @@ export class Tpm {
   /** The swtpm control channel when the TPM is an swtpm. */
   readonly control: SwtpmControl | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private inflight: AbortController | null = null;
+  /** Shared by the commands until one is canceled (a controller per command costs more than swtpm's reply). */
+  private abort: AbortController | null = null;
   private nvMax: number | undefined;
   private closed = false;
 
@@ -121,7 +122,8 @@ export class Tpm {
 
   /** Aborts the command in flight (it fails with a TpmTransportError); later ones still run. */
   cancel(): void {
-    this.inflight?.abort();
+    this.abort?.abort();
+    this.abort = null;
   }
 
   async close(): Promise<void> {
@@ -147,18 +149,12 @@ export class Tpm {
     let delay = this.options.retry?.firstDelayMs ?? 10;
     const maxDelay = this.options.retry?.maxDelayMs ?? 1000;
     for (let attempt = 1; ; attempt++) {
-      const abort = new AbortController();
-      this.inflight = abort;
-      let response: Uint8Array;
-      try {
-        response = await this.transport.send(command, {
-          timeoutMs: this.timeoutFor(name),
-          signal: abort.signal,
-          command: name,
-        });
-      } finally {
-        this.inflight = null;
-      }
+      this.abort ??= new AbortController();
+      const response = await this.transport.send(command, {
+        timeoutMs: this.timeoutFor(name),
+        signal: this.abort.signal,
+        command: name,
+      });
       const rc =
         response.length >= 10 ? new DataView(response.buffer, response.byteOffset).getUint32(6) : 0;
       if (!RETRYABLE_CODES.has(rc) || attempt >= maxAttempts) return response;

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { TpmFormatError, TpmTransportError } from '../errors.ts';
-import { responseSize, withDeadline, type SendOptions, type Transport } from './transport.ts';
+import { InFlight, responseSize, type SendOptions, type Transport } from './transport.ts';
 
 const open = promisify(fs.open);
 const write = promisify(fs.write);
@@ -26,13 +26,16 @@ const OPEN_ADVICE: Record<string, string> = {
 export class DeviceTransport implements Transport {
   private fd: number | null = null;
   private busy = false;
+  private readonly inFlight: InFlight;
 
   constructor(
     readonly name: string,
     readonly path: string,
     /** For tests: read responses from another path than the one commands go to. */
     private readonly readPath?: string,
-  ) {}
+  ) {
+    this.inFlight = new InFlight(name);
+  }
   private readFd: number | null = null;
 
   private async openFd(path: string, flags: number): Promise<number> {
@@ -51,8 +54,7 @@ export class DeviceTransport implements Transport {
     this.busy = true;
     const name = options.command ?? '';
     try {
-      return await withDeadline(
-        this.name,
+      return await this.inFlight.run(
         options,
         async (alive) => {
           if (this.fd === null) {
@@ -131,6 +133,7 @@ export class DeviceTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.inFlight.dispose();
     this.closeFds();
   }
 }

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { TpmFormatError, TpmTransportError } from '../errors.ts';
-import { responseSize, withDeadline, type SendOptions, type Transport } from './transport.ts';
+import { InFlight, responseSize, type SendOptions, type Transport } from './transport.ts';
 
 export type SocketAddress = { path: string } | { host: string; port: number };
 
@@ -21,11 +21,14 @@ export class SocketTransport implements Transport {
   private chunks: Buffer[] = [];
   private received = 0;
   private busy = false;
+  private readonly inFlight: InFlight;
 
   constructor(
     readonly name: string,
     private readonly address: SocketAddress,
-  ) {}
+  ) {
+    this.inFlight = new InFlight(name);
+  }
 
   private describe(): string {
     return 'path' in this.address
@@ -121,8 +124,7 @@ export class SocketTransport implements Transport {
     this.busy = true;
     const name = options.command ?? 'command';
     try {
-      return await withDeadline(
-        this.name,
+      return await this.inFlight.run(
         options,
         async (alive) => {
           const socket = this.socket ?? (await this.connect());
@@ -145,6 +147,7 @@ export class SocketTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.inFlight.dispose();
     const s = this.socket;
     this.socket = null;
     if (!s) return;

@@ -38,43 +38,91 @@ export function responseSize(header: Uint8Array, command = ''): number {
   return size;
 }
 
-/** Runs `work` with a timeout and an abort signal: whichever fires first rejects it. */
-export function withDeadline<T>(
-  tpm: string,
-  options: SendOptions,
-  /** `alive()` turns false once the deadline or the signal fired: send nothing after that. */
-  work: (alive: () => boolean) => Promise<T>,
-  onFail: () => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const what = options.command ? `TPM2_${options.command}` : 'the command';
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const fail = (e: Error): void =>
-      finish(() => {
+/**
+ * The deadline and cancellation of the one command a transport has in flight. One timer per
+ * transport, re-armed per command, and one listener per abort signal: per-command timers and
+ * listeners would cost more than swtpm takes to answer a small command.
+ */
+export class InFlight {
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private fail: ((e: Error) => void) | null = null;
+  private what = '';
+  private readonly hooked = new WeakSet<AbortSignal>();
+
+  constructor(private readonly tpm: string) {}
+
+  /**
+   * Runs `work` until it settles, the timeout passes or the signal aborts, whichever comes
+   * first; on timeout or abort, `onFail` drops the connection. `alive()` turns false once
+   * the command failed: send nothing after that.
+   */
+  run<T>(
+    options: SendOptions,
+    work: (alive: () => boolean) => Promise<T>,
+    onFail: () => void,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const what = options.command ? `TPM2_${options.command}` : 'the command';
+      const fail = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.fail = null;
         onFail();
         reject(e);
-      });
-    const timer = setTimeout(
-      () =>
-        fail(new TpmTransportError(tpm, `no response to ${what} within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-    const onAbort = (): void => fail(new TpmTransportError(tpm, `${what} was canceled`));
-    if (options.signal?.aborted) {
-      onAbort();
+      };
+      this.fail = fail;
+      this.what = what;
+      this.arm(options.timeoutMs, what);
+      const signal = options.signal;
+      if (signal) {
+        if (signal.aborted) {
+          fail(new TpmTransportError(this.tpm, `${what} was canceled`));
+          return;
+        }
+        if (!this.hooked.has(signal)) {
+          this.hooked.add(signal);
+          signal.addEventListener(
+            'abort',
+            () => this.fail?.(new TpmTransportError(this.tpm, `${this.what} was canceled`)),
+            {
+              once: true,
+            },
+          );
+        }
+      }
+      work(() => !settled).then(
+        (v) => {
+          if (settled) return;
+          settled = true;
+          this.fail = null;
+          resolve(v);
+        },
+        (e: unknown) => fail(e as Error),
+      );
+    });
+  }
+
+  private timeoutText = '';
+  private arm(ms: number, what: string): void {
+    this.timeoutText = `no response to ${what} within ${ms} ms`;
+    if (this.timer && this.timerMs === ms) {
+      this.timer.refresh();
       return;
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    work(() => !settled).then(
-      (v) => finish(() => resolve(v)),
-      (e: unknown) => fail(e as Error),
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = ms;
+    this.timer = setTimeout(
+      () => this.fail?.(new TpmTransportError(this.tpm, this.timeoutText)),
+      ms,
     );
-  });
+    this.timer.unref();
+  }
+
+  /** Stops the timer (when the transport closes). */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
 }
