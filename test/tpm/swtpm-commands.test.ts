@@ -12,9 +12,17 @@ import {
   hashToScalar,
 } from '../../src/crypto/fp256bn.ts';
 import { tpmJoin } from '../../src/crypto/tpm-member.ts';
-import { TPM_ALG, TPM_CAP, TPM_ECC, TPM_RH, TPM_SE, TPMA_NV } from '../../src/tpm/constants.ts';
+import {
+  TPM_ALG,
+  TPM_CAP,
+  TPM_CC,
+  TPM_ECC,
+  TPM_RH,
+  TPM_SE,
+  TPMA_NV,
+} from '../../src/tpm/constants.ts';
 import { ekAuthorization, makeCredential } from '../../src/tpm/credential.ts';
-import { nvName, objectName } from '../../src/tpm/crypto.ts';
+import { hash, nvName, objectName } from '../../src/tpm/crypto.ts';
 import { createEcdaaTpmSigner } from '../../src/tpm/ecdaa-signer.ts';
 import { TpmError } from '../../src/tpm/errors.ts';
 import { ecdaaKeyTemplate, storagePrimaryEcc } from '../../src/tpm/templates.ts';
@@ -225,6 +233,34 @@ describe('NV storage', () => {
     } finally {
       await t.NV_UndefineSpace(TPM_RH.PLATFORM, index);
     }
+  });
+
+  it('undefines a POLICY_DELETE index with NV_UndefineSpaceSpecial and a policy session', async () => {
+    const t = tpm();
+    const index = 0x01410400;
+    // authPolicy = PolicyCommandCode(TPM_CC_NV_UndefineSpaceSpecial), computed on the host.
+    const cc = (n: number) =>
+      Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+    const authPolicy = hash(
+      TPM_ALG.SHA256,
+      new Uint8Array(32),
+      cc(TPM_CC.PolicyCommandCode),
+      cc(TPM_CC.NV_UndefineSpaceSpecial),
+    );
+    await t.NV_DefineSpace(TPM_RH.PLATFORM, {
+      nvIndex: index,
+      nameAlg: TPM_ALG.SHA256,
+      attributes: attrs | TPMA_NV.POLICY_DELETE,
+      authPolicy,
+      dataSize: 16,
+    });
+    const plain = await t.NV_UndefineSpace(TPM_RH.PLATFORM, index).catch((x: unknown) => x);
+    expect((plain as TpmError).rc.name).toBe('TPM_RC_ATTRIBUTES');
+    const session = await t.StartAuthSession(TPM_SE.POLICY, TPM_ALG.SHA256);
+    await t.PolicyCommandCode(session, TPM_CC.NV_UndefineSpaceSpecial);
+    session.continueSession = false;
+    await t.NV_UndefineSpaceSpecial(index, session);
+    expect(await t.getHandles(0x01410400, 0x01410400)).toEqual([]);
   });
 
   it('names the handle, the hierarchy and the advice in errors', async () => {
