@@ -5,6 +5,10 @@ import { PNG } from 'pngjs';
 
 const run = promisify(execFile);
 
+/** Chromium's fake camera keeps the frame size of the file it first opened: one size for all. */
+export const CAMERA_WIDTH = 1280;
+export const CAMERA_HEIGHT = 720;
+
 /** Rasterizes the first page of a printed PDF (the fake printer's job) to PNG with poppler. */
 export async function rasterizePdf(pdfFile: string, pngBase: string, dpi = 200): Promise<string> {
   await run('pdftoppm', ['-png', '-r', String(dpi), '-singlefile', pdfFile, pngBase]);
@@ -18,8 +22,8 @@ export async function rasterizePdf(pdfFile: string, pngBase: string, dpi = 200):
 export function writeCameraVideo(
   pngFile: string,
   y4mFile: string,
-  width = 640,
-  height = 480,
+  width = CAMERA_WIDTH,
+  height = CAMERA_HEIGHT,
 ): void {
   const img = PNG.sync.read(readFileSync(pngFile));
   const scale = Math.min((width * 0.92) / img.width, (height * 0.92) / img.height);
@@ -47,7 +51,11 @@ export function writeCameraVideo(
 }
 
 /** A grey test card, so the fake camera has a file before any label is printed. */
-export function writeBlankVideo(y4mFile: string, width = 640, height = 480): void {
+export function writeBlankVideo(
+  y4mFile: string,
+  width = CAMERA_WIDTH,
+  height = CAMERA_HEIGHT,
+): void {
   const Y = Buffer.alloc(width * height, 120);
   const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
   writeFileSync(

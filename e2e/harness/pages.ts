@@ -141,7 +141,7 @@ export class AppPages {
     await this.button('Scan label with camera').click();
   }
 
-  async verdict(timeout = 30_000): Promise<string> {
+  async verdict(timeout = 90_000): Promise<string> {
     const v = this.page.getByRole('alert', { name: /^Label (matches|mismatch)$/ });
     await v.waitFor({ timeout });
     return (await v.textContent()) ?? '';
