@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CryptoPool } from '../crypto/pool.ts';
 import { Simulator } from '../sim/simulator.ts';
-import { createBatch } from './batches.ts';
+import { closeBatch, createBatch } from './batches.ts';
+import { exportBatchTo, type BatchExportReport } from './export.ts';
+import { setUpWorkstation } from './facility.ts';
 import type { ProvisionEvent } from './events.ts';
 import { Provisioner, type RunSummary } from './provision.ts';
 import { openTpmOps } from './tpm-adapter.ts';
@@ -40,6 +42,8 @@ export interface DemoResult {
   rounds: RunSummary[];
   /** Per device: total time and time waiting for the TPM. */
   perDevice: { deviceId: string; elapsedMs: number; tpmMs: number }[];
+  /** The export into OUT: manifest.json, facility-key.pem, labels/, read back and verified. */
+  export: BatchExportReport;
 }
 
 export const DEMO_PASSPHRASE = 'demo workstation passphrase';
@@ -71,7 +75,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const pool = new CryptoPool();
   const sim = await Simulator.create(path.join(out, 'sim'), { identity: 'unique' });
   try {
-    await ws.init(DEMO_PASSPHRASE, DEMO_SUPERVISOR);
+    await setUpWorkstation(ws, DEMO_PASSPHRASE, DEMO_SUPERVISOR);
     ws.addOperator(DEMO_SUPERVISOR, DEMO_OPERATOR, 'operator');
     const batch = await createBatch(ws, pool, DEMO_SUPERVISOR, {
       name: 'Demo batch',
@@ -119,6 +123,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       remaining -= count;
     }
     await writeArtefacts(ws, ws.store.getBatch(batch.id)!, out);
+    closeBatch(ws, DEMO_SUPERVISOR, batch.id);
+    say('Batch closed; exporting the signed manifest and the labels…');
+    const exported = await exportBatchTo(ws, DEMO_SUPERVISOR, batch.id, out, {
+      labels: true,
+      pool,
+    });
     const all = rounds.flatMap((r) => r.devices);
     const provisioned = all.filter((d) => d.status === 'provisioned').length;
     return {
@@ -132,6 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       devicesPerSecond: provisioned / (provisioningMs / 1000),
       rounds,
       perDevice: all.map((d) => ({ deviceId: d.deviceId, elapsedMs: d.elapsedMs, tpmMs: d.tpmMs })),
+      export: exported,
     };
   } finally {
     await sim.stopAll();

@@ -30,3 +30,14 @@ export async function setUpFacilityKey(
     retired: created.retired,
   };
 }
+
+/** First-run set-up as one step: keyring, station id, first supervisor, facility key. */
+export async function setUpWorkstation(
+  ws: Workstation,
+  passphrase: string,
+  supervisor: string,
+  kdf?: { N: number; r: number; p: number },
+): Promise<FacilityKeyInfo> {
+  await ws.init(passphrase, supervisor, kdf);
+  return setUpFacilityKey(ws, supervisor);
+}

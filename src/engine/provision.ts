@@ -358,7 +358,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     identity: TpmIdentity,
     rowId: number,
     progress: (s: StepName) => void,
-    journal: (s: StepName, p: 'begin' | 'end' | 'error', d?: unknown) => void,
+    journal: (s: StepName | 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
   ): Promise<void> {
     const store = this.#ws.store;
     const pool = this.#opts.pool;

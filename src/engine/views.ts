@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { BatchRow, DeviceRow, DeviceStatus, Store } from '../store/store.ts';
 import type { DeviceFailure } from './events.ts';
+import { gpkFingerprint } from '../labels/layout.ts';
+
+export { gpkFingerprint };
 import type { TpmIdentity } from './tpm-ops.ts';
 import type { Workstation } from './workstation.ts';
 
@@ -25,12 +28,6 @@ export interface BatchSummary {
   closedBy: string | null;
   exportedAt: string | null;
   issuerKeyDestroyedAt: string | null;
-}
-
-/** SHA-256 of the GPK, first 16 bytes in hex groups: short enough to compare by eye. */
-export function gpkFingerprint(gpk: Uint8Array): string {
-  const h = createHash('sha256').update(gpk).digest('hex').slice(0, 32);
-  return h.match(/.{4}/g)!.join(':');
 }
 
 /** gid = SHA-256(GPK ‖ basename), as the XTT client computes it. */

@@ -1,9 +1,13 @@
 // Where the label commands get a batch's details and where their audit events go. Every
 // `ztp label` and `ztp print` command resolves `--batch ID` through resolveLabelBatch and
 // reports prints through labelAuditSink, so connecting them to the workstation's store is a
-// change to this file alone. In this version the details come from explicit flags.
+// change to this file alone. The details come from the workstation's store (`--batch ID`,
+// with `--data-dir`), or, for a batch made elsewhere, from explicit flags (`--gpk`, `--name`).
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UsageError } from '../cli/args.ts';
+import { requireBatch } from '../engine/batches.ts';
+import { labelInfoFor } from '../engine/labels.ts';
+import { Workstation, defaultDataDir } from '../engine/workstation.ts';
 import type { LabelAuditEvent } from './audit.ts';
 import { GPK_LENGTH } from './payload.ts';
 import type { LabelInfo } from './types.ts';
@@ -11,6 +15,7 @@ import type { LabelInfo } from './types.ts';
 /** parseArgs options every batch-reading command accepts. */
 export const BATCH_SOURCE_OPTIONS = {
   batch: { type: 'string' },
+  'data-dir': { type: 'string' },
   'batch-id': { type: 'string' },
   gpk: { type: 'string' },
   name: { type: 'string' },
@@ -22,10 +27,11 @@ export const BATCH_SOURCE_OPTIONS = {
 } as const;
 
 export const BATCH_SOURCE_USAGE =
-  '--batch ID --gpk FILE --name NAME [--devices N] [--device-ids FILE] [--facility TEXT] [--product TEXT] [--date ISO]';
+  '--batch ID [--data-dir DIR] | --batch ID --gpk FILE --name NAME [--devices N] [--device-ids FILE] [--facility TEXT] [--product TEXT] [--date ISO]';
 
 export interface BatchSourceValues {
   batch?: string;
+  'data-dir'?: string;
   'batch-id'?: string;
   gpk?: string;
   name?: string;
@@ -91,9 +97,17 @@ export async function resolveLabelBatch(
     );
   }
   if (!batchId) throw new UsageError('missing --batch ID', usage);
+  if (!values.gpk && !values.name) {
+    const ws = Workstation.open(values['data-dir'] ?? defaultDataDir());
+    try {
+      return labelInfoFor(ws, requireBatch(ws, batchId), { withDevices: true });
+    } finally {
+      ws.close();
+    }
+  }
   if (!values.gpk || !values.name) {
     throw new UsageError(
-      `batch ${batchId}: this command reads the batch's details from flags; pass --gpk FILE and --name NAME with --batch`,
+      `batch ${batchId}: for a batch that is not in this workstation's store, pass both --gpk FILE and --name NAME`,
       usage,
     );
   }
@@ -127,8 +141,22 @@ export const AUDIT_SINK_OPTIONS = { 'audit-log': { type: 'string' } } as const;
  * event is appended as one JSON line to `--audit-log FILE` when given; the command also
  * prints it.
  */
-export function labelAuditSink(values: { 'audit-log'?: string }): (event: LabelAuditEvent) => void {
+export function labelAuditSink(values: {
+  'audit-log'?: string;
+  'data-dir'?: string;
+  gpk?: string;
+}): (event: LabelAuditEvent) => void {
   return (event) => {
     if (values['audit-log']) appendFileSync(values['audit-log'], JSON.stringify(event) + '\n');
+    // A batch of this workstation: the print goes into its audit trail.
+    if (!values.gpk) {
+      const ws = Workstation.open(values['data-dir'] ?? defaultDataDir());
+      try {
+        const { type, operator, batchId, ...details } = event;
+        ws.store.audit({ actor: operator, action: type, batchId, details });
+      } finally {
+        ws.close();
+      }
+    }
   };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CryptoPool } from '../../src/crypto/pool.ts';
 import { createBatch, type NewBatch } from '../../src/engine/batches.ts';
 import { Workstation } from '../../src/engine/workstation.ts';
+import { setUpWorkstation } from '../../src/engine/facility.ts';
 import { Simulator, type SimIdentity } from '../../src/sim/simulator.ts';
 
 /** Cheap scrypt for tests; the real default is checked in the keyring tests. */
@@ -13,7 +14,7 @@ export const TEST_PASSPHRASE = 'test passphrase';
 /** A fresh workstation in its own folder, with a supervisor `sam` and an operator `olga`. */
 export async function newWorkstation(dir = mkdtempSync(path.join(tmpdir(), 'ztp-ws-'))) {
   const ws = Workstation.open(dir);
-  await ws.init(TEST_PASSPHRASE, 'sam', TEST_KDF);
+  await setUpWorkstation(ws, TEST_PASSPHRASE, 'sam', TEST_KDF);
   ws.addOperator('sam', 'olga', 'operator');
   return ws;
 }

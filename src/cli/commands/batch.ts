@@ -130,7 +130,7 @@ async function create(argv: string[], io: CliIO): Promise<number> {
       `  id:        ${b.id}`,
       `  profile:   ${b.profile}, EK certificates: ${b.ekPolicy}`,
       `  basename:  ${hex(b.basename)} (${b.basename.length} bytes)`,
-      `  GPK:       ${summary.gpkFingerprint} (SHA-256, first 16 bytes)`,
+      `  GPK:       ${summary.gpkFingerprint} (first 8 bytes of SHA-256; printed on the label)`,
     ]);
     return EXIT.OK;
   } finally {

@@ -52,9 +52,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       `in ${(result.provisioningMs / 1000).toFixed(2)} s with ${slots} slots: ${result.devicesPerSecond.toFixed(1)} devices/s`,
     `Per device: ${avg(ms).toFixed(0)} ms in all, of which ${avg(tpm).toFixed(0)} ms waiting for the TPM`,
     `Batch ${result.batchId}`,
-    `Output in ${result.out}: ipk.bin, gpk.bin, basename.bin, devices/<device id>/, tpm-state/<device id>/`,
+    `Manifest: ${result.export.counts.provisioned} devices, Merkle root ${result.export.merkleRoot.slice(0, 16)}…, ` +
+      `read back and verified ${result.export.verified ? 'OK' : 'FAILED'}${result.export.ecdaaChecked ? ' (every join proof, credential and self-test checked)' : ''}`,
+    `Output in ${result.out}: ipk.bin, gpk.bin, basename.bin, manifest.json, facility-key.pem, labels/batch.{pdf,png,zpl},`,
+    '  devices/<device id>/ (Xaptum ecdaa files), tpm-state/<device id>/ (swtpm state of each TPM)',
     `The demo workstation is ${result.dataDir} (passphrase: "${DEMO_PASSPHRASE}"), e.g.`,
     `  ZTP_DATA_DIR=${result.dataDir} ztp device list --batch ${result.batchId.slice(0, 8)}`,
   ]);
-  return result.failed > 0 || result.provisioned < devices ? EXIT.FAILED : EXIT.OK;
+  return result.failed > 0 || result.provisioned < devices || !result.export.verified
+    ? EXIT.FAILED
+    : EXIT.OK;
 }

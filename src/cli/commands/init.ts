@@ -6,7 +6,7 @@ import {
   printResult,
   readPassphrase,
 } from '../common.ts';
-import { setUpFacilityKey } from '../../engine/facility.ts';
+import { setUpWorkstation } from '../../engine/facility.ts';
 
 const USAGE = 'ztp init --operator NAME [--data-dir DIR] [--passphrase-file FILE] [--json]';
 
@@ -25,8 +25,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return EXIT.FAILED;
     }
     const passphrase = await readPassphrase(values, 'New workstation passphrase: ');
-    await ws.init(passphrase, operator);
-    const key = await setUpFacilityKey(ws, operator);
+    const key = await setUpWorkstation(ws, passphrase, operator);
     printResult(
       io,
       values.json,

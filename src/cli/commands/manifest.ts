@@ -4,9 +4,13 @@ import { parseFacilityPublicKey, type FacilityPublicKey } from '../../manifest/f
 import { proveDevice, verifyInclusionProof } from '../../manifest/proof.ts';
 import { ManifestFormatError } from '../../manifest/reader.ts';
 import { verifyManifestFile, type VerifyReport } from '../../manifest/verify.ts';
+import { CryptoPool } from '../../crypto/pool.ts';
+import { exportBatchTo } from '../../engine/export.ts';
+import { WORKSTATION_OPTIONS, operatorOf, printResult, unlockedWorkstation } from '../common.ts';
 
 const USAGE = [
-  'ztp manifest verify FILE [--key PEM_OR_JWK] [--no-ecdaa] [--max-bytes N] [--json]',
+  'ztp manifest export --batch ID --to FOLDER|DRIVE --operator NAME [--no-labels] [--no-ecdaa] [--data-dir DIR] [--json]',
+  '       ztp manifest verify FILE [--key PEM_OR_JWK] [--no-ecdaa] [--max-bytes N] [--json]',
   '       ztp manifest prove FILE --device ID [--out PROOF]',
   '       ztp manifest verify-proof PROOF --key PEM_OR_JWK [--json]',
 ].join('\n');
@@ -145,10 +149,49 @@ async function verifyProof(argv: string[], io: CliIO): Promise<number> {
   return r.ok ? EXIT.OK : EXIT.FAILED;
 }
 
+async function exportCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      ...WORKSTATION_OPTIONS,
+      batch: { type: 'string' },
+      to: { type: 'string' },
+      'no-labels': { type: 'boolean' },
+      'no-ecdaa': { type: 'boolean' },
+    },
+    USAGE,
+  );
+  const batchId = requireOption(values.batch, 'batch', USAGE);
+  const to = requireOption(values.to, 'to', USAGE);
+  const operator = operatorOf(values, USAGE);
+  const ws = await unlockedWorkstation(values);
+  const pool = values['no-ecdaa'] ? undefined : new CryptoPool();
+  try {
+    const result = await exportBatchTo(ws, operator, batchId, to, {
+      labels: !values['no-labels'],
+      pool,
+    });
+    printResult(io, values.json, result, () => [
+      `Exported batch ${result.batchId} to ${result.folder}${result.drive ? ` (drive ${result.drive})` : ''}`,
+      ...result.files.map(
+        (f) => `  ${f.name.padEnd(20)} ${String(f.bytes).padStart(10)} B  sha256 ${f.sha256}`,
+      ),
+      `  ${result.counts.provisioned} provisioned, ${result.counts.rejected} not provisioned; Merkle root ${result.merkleRoot}`,
+      `  read back and verified: ${result.verified ? 'OK' : 'FAILED'}${result.ecdaaChecked ? ' (with every ECDAA check)' : ''}`,
+    ]);
+    return result.verified ? EXIT.OK : EXIT.FAILED;
+  } finally {
+    await pool?.close();
+    ws.close();
+  }
+}
+
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     switch (sub) {
+      case 'export':
+        return await exportCommand(rest, io);
       case 'verify':
         return await verify(rest, io);
       case 'prove':
