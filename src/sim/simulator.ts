@@ -180,8 +180,21 @@ export class SwtpmInstance {
     return openTpm(this.name, options);
   }
 
-  /** Starts swtpm on this folder's state and waits until it accepts connections. */
+  /**
+   * Starts swtpm on this folder's state and waits until it accepts connections. On TCP, a
+   * port taken between choosing and binding it is retried with other ports.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (e) {
+        if (!this.options.tcp || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     if (this.running) return;
     if (!this.options.tcp && this.socketPath.length + '.ctrl'.length > MAX_SOCKET_PATH) {
       throw new Error(

@@ -20,7 +20,7 @@ import {
   hexHandle,
 } from './constants.ts';
 import { publicKeyPem, publicKeySpki } from './crypto.ts';
-import { TpmError } from './errors.ts';
+import { TpmError, TpmFormatError } from './errors.ts';
 import { bytesEqual, unmarshal } from './marshal.ts';
 import { EMPTY_AUTH } from './session.ts';
 import { EK_PROFILES, EK_TEMPLATE_INDEX, type EkProfile } from './templates.ts';
@@ -355,7 +355,13 @@ export async function probeTpm(tpm: Tpm, options: ProbeOptions = {}): Promise<Tp
   const ek: EkInfo[] = [];
   const matched = new Set<FoundCert>();
   for (const handle of await tpm.getHandles(0x81010000, 0x8101ffff)) {
-    const { outPublic, name } = await tpm.ReadPublic(handle);
+    // With the endorsement hierarchy disabled its keys cannot be read: skip, do not fail.
+    const read = await tpm.ReadPublic(handle).catch((e: unknown) => {
+      if (e instanceof TpmError) return null;
+      throw e;
+    });
+    if (!read) continue;
+    const { outPublic, name } = read;
     if (!isStorageKey(outPublic)) continue;
     const spki = publicKeySpki(outPublic);
     const cert = certs.find((c) => c.spki && bytesEqual(c.spki, spki)) ?? null;
@@ -372,16 +378,21 @@ export async function probeTpm(tpm: Tpm, options: ProbeOptions = {}): Promise<Tp
       hierarchies.endorsement &&
       !(permanent & TPMA_PERMANENT.endorsementAuthSet)
     ) {
-      const template = await ekTemplate(tpm, cert.profile, nvIndexes);
-      if (template) {
-        const made = await tpm.CreatePrimary(TPM_RH.ENDORSEMENT, template);
-        await tpm.FlushContext(made.objectHandle);
-        if (bytesEqual(publicKeySpki(made.outPublic), cert.spki!)) {
-          ek.push(ekInfo(made.outPublic, made.name, null, cert));
-          continue;
-        }
-        reason = `the key made from template ${cert.profile.template} differs from the certificate's`;
-      } else reason = `no template known for ${cert.profile.template}`;
+      try {
+        const template = await ekTemplate(tpm, cert.profile, nvIndexes);
+        if (template) {
+          const made = await tpm.CreatePrimary(TPM_RH.ENDORSEMENT, template);
+          await tpm.FlushContext(made.objectHandle);
+          if (bytesEqual(publicKeySpki(made.outPublic), cert.spki!)) {
+            ek.push(ekInfo(made.outPublic, made.name, null, cert));
+            continue;
+          }
+          reason = `the key made from template ${cert.profile.template} differs from the certificate's`;
+        } else reason = `no template known for ${cert.profile.template}`;
+      } catch (e) {
+        if (!(e instanceof TpmError || e instanceof TpmFormatError)) throw e;
+        reason = `cannot recreate the EK: ${e.message}`;
+      }
     }
     reason ||= 'no persistent EK matches the certificate';
     unmatched.push({

@@ -116,6 +116,25 @@ describe('ztp sim start / status / stop', () => {
   });
 });
 
+describe('TCP instances', () => {
+  it('serve on 127.0.0.1 ports named swtpm:tcp://…, control channel on the next port', async () => {
+    const sim = await Simulator.create(dir(), { identity: 'template', tcp: true });
+    try {
+      const i = await sim.startFresh();
+      expect(i.name).toMatch(/^swtpm:tcp:\/\/127\.0\.0\.1:\d+$/);
+      const t = await i.openTpm();
+      expect((await t.GetRandom(8)).length).toBe(8);
+      await t.transport.close();
+      await t.control!.init();
+      await t.ensureStarted();
+      expect((await t.GetRandom(8)).length).toBe(8);
+      await t.close();
+    } finally {
+      await sim.stopAll();
+    }
+  });
+});
+
 describe('owned instances', () => {
   it('die with the process that started them, even when it is killed', async () => {
     const d = dir();
