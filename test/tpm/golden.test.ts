@@ -31,10 +31,10 @@ const ok = (params = ''): string => {
   return '8001' + (10 + p.length / 2).toString(16).padStart(8, '0') + '00000000' + p;
 };
 /** A success response with sessions and one password-session auth (nonce 0, continueSession, hmac 0). */
-const okSessions = (handles: string, params: string): string => {
+const okSessions = (handles: string, params: string, sessions = 1): string => {
   const p = hex(params);
   const body =
-    hex(handles) + (p.length / 2).toString(16).padStart(8, '0') + p + '0000' + '01' + '0000';
+    hex(handles) + (p.length / 2).toString(16).padStart(8, '0') + p + '0000010000'.repeat(sessions);
   return '8002' + (10 + body.length / 2).toString(16).padStart(8, '0') + '00000000' + body;
 };
 /** The authorization area of one empty password session: size 9, TPM_RS_PW, nonce 0, continueSession, hmac 0. */
@@ -231,6 +231,43 @@ describe('golden command bytes', () => {
       hex('8001 0000000e 00000165 80000001'),
       hex('8001 0000000e 00000173 81800000'),
     ]);
+  });
+
+  it('Load, ActivateCredential (two password authorizations), PolicyCommandCode', async () => {
+    const { sent, result } = await golden(
+      [
+        okSessions('80000002', '0022 000b' + '77'.repeat(32)),
+        okSessions('', '0004 deadbeef', 2),
+        ok(),
+      ],
+      async (t) => {
+        const loaded = await t.Load(0x80000000, fromHex('aabbcc'), ecdaaKeyTemplate());
+        const certInfo = await t.ActivateCredential(
+          0x80000002,
+          0x81010001,
+          fromHex('0102'),
+          fromHex('0304'),
+        );
+        await t.PolicyCommandCode({ handle: 0x03000001 } as never, 0x11f);
+        return { loaded, certInfo };
+      },
+    );
+    expect(sent[0]).toBe(
+      hex(`8002 0000003c 00000157 80000000 ${PW}
+           0003 aabbcc
+           001a 0023 000b 00040072 0000 0010 001a 000b 0001 0010 0010 0000 0000`),
+    );
+    // Two handles, two password sessions (authorization size 18), credentialBlob, secret.
+    expect(sent[1]).toBe(
+      hex(`8002 00000030 00000147 80000002 81010001
+           00000012 40000009 0000 01 0000 40000009 0000 01 0000
+           0002 0102 0002 0304`),
+    );
+    expect(sent[2]).toBe(hex('8001 00000012 0000016c 03000001 0000011f'));
+    expect(result).toMatchObject({
+      loaded: { objectHandle: 0x80000002 },
+      certInfo: fromHex('deadbeef'),
+    });
   });
 
   it('StartAuthSession(POLICY, SHA-256) and PolicySecret(ENDORSEMENT)', async () => {

@@ -154,6 +154,11 @@ describe('ECDAA on BN_P256 (Commit, Sign)', () => {
           decodeG1(r.E).add(decodeG1(signer.publicPoint).multiply(c)),
         ),
       ).toBe(true);
+      // Same key, same basename: the same K (the linkable pseudonym), another L.
+      const again = await signer.commit(P1, { s2, y2 });
+      expect(Buffer.from(again.K!)).toEqual(Buffer.from(r.K!));
+      expect(Buffer.from(again.L!)).not.toEqual(Buffer.from(r.L!));
+      await signer.sign(cPrime, again.counter);
     } finally {
       await t.FlushContext(key);
       await t.FlushContext(parent);

@@ -99,8 +99,9 @@ describe('swtpm socket transport', () => {
     );
   });
 
-  it('drives the control channel: init (power cycle) then Startup', async () => {
+  it('sends Shutdown, power-cycles through the control channel, then Startup', async () => {
     const t = fx.tpms[0]!;
+    await t.Shutdown(); // orderly, as firmware does before a power cycle
     await t.transport.close();
     await t.control!.init();
     const e = await t.GetRandom(1).catch((x: unknown) => x);
