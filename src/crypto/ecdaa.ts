@@ -564,6 +564,20 @@ export function randomizeCredential(cred: Credential, l: bigint): Credential {
 }
 
 /**
+ * The randomized credential R ‖ S ‖ T ‖ W (same 260-byte layout as a credential) that a
+ * signature carries: the costly, secret-scalar part of signing, which a host can do ahead
+ * (e.g. in a worker) before the TPM's Commit/Sign.
+ */
+export function randomizeCredentialBytes(
+  credential: Uint8Array,
+  rng: Rng = randomScalar,
+): Uint8Array {
+  const l = rng();
+  if (l === 0n) throw new RangeError('Rng returned zero');
+  return encodeCredential(randomizeCredential(decodeCredential(credential), l));
+}
+
+/**
  * c′ of a signature: H(E ‖ S ‖ W ‖ msg), or with a basename
  * H(E ‖ S ‖ W ‖ L ‖ B′ ‖ K ‖ bsn ‖ msg).
  */

@@ -15,6 +15,7 @@ const ops: { [K in PoolOp]: (...args: never[]) => unknown } = {
   sign: (sk: Uint8Array, cred: Uint8Array, msg: Uint8Array, bsn?: Uint8Array) =>
     ecdaa.signBytes(sk, cred, msg, bsn),
   verifySignature: ecdaa.verifySignatureBytes,
+  randomizeCredential: (credential: Uint8Array) => ecdaa.randomizeCredentialBytes(credential),
   checkSignature: ecdaa.checkSignatureBytes,
 };
 

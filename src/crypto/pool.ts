@@ -19,7 +19,8 @@ export type PoolOp =
   | 'checkCredential'
   | 'sign'
   | 'verifySignature'
-  | 'checkSignature';
+  | 'checkSignature'
+  | 'randomizeCredential';
 export interface PoolRequest {
   id: number;
   op: PoolOp;
@@ -142,6 +143,11 @@ export class CryptoPool {
     revocations?: Revocations,
   ): Promise<string | null> {
     return this.run('checkSignature', [signature, message, gpk, basename, revocations]);
+  }
+
+  /** R ‖ S ‖ T ‖ W for a TPM-made signature (see tpmSign's `randomized` option). */
+  randomizeCredential(credential: Uint8Array): Promise<Uint8Array> {
+    return this.run('randomizeCredential', [credential]);
   }
 
   /** Stops the workers; calls still queued or running reject. */

@@ -30,6 +30,14 @@ import {
 } from './fp256bn.ts';
 import type { EcdaaTpmSigner } from './tpm-signer.ts';
 
+export interface TpmMemberOptions {
+  /**
+   * Check the TPM-made proof here (default true). A caller that verifies the result fully
+   * anyway, off the main thread (the provisioning engine's worker pool), passes false.
+   */
+  check?: boolean;
+}
+
 /** Xaptum's xaptum-tpm retries this many times when the TPM's nonce n comes back short. */
 export const TPM_ATTEMPTS = 10;
 
@@ -93,7 +101,11 @@ async function commitAndSign<T>(
  * The member public key Q ‖ c ‖ s ‖ n (161 bytes) for the issuer's nonce, proved by the TPM:
  * Commit with P1 = the generator, c′ = H(E ‖ P1 ‖ Q ‖ nonce), Sign(c′).
  */
-export async function tpmJoin(signer: EcdaaTpmSigner, nonce: Uint8Array): Promise<Uint8Array> {
+export async function tpmJoin(
+  signer: EcdaaTpmSigner,
+  nonce: Uint8Array,
+  options: TpmMemberOptions = {},
+): Promise<Uint8Array> {
   const Q = tpmPoint(signer.publicPoint, 'member public key Q');
   const pk = await commitAndSign(
     signer,
@@ -103,7 +115,7 @@ export async function tpmJoin(signer: EcdaaTpmSigner, nonce: Uint8Array): Promis
   );
   // The issuer checks this proof anyway; checking here turns a TPM key problem (wrong
   // curve or nameAlg) into a clear error at the device instead of a refused join.
-  if (!verifyMemberPublicKey(pk, nonce)) {
+  if ((options.check ?? true) && !verifyMemberPublicKey(pk, nonce)) {
     throw new TpmMemberError(
       'the TPM-made join proof does not verify: the key is not a BN_P256 ECDAA key with SHA-256',
     );
@@ -122,11 +134,20 @@ export async function tpmSign(
   message: Uint8Array,
   basename?: Uint8Array,
   rng: Rng = randomScalar,
+  options: TpmMemberOptions & {
+    /** R ‖ S ‖ T ‖ W made ahead from `credential` (randomizeCredentialBytes), e.g. in a worker. */
+    randomized?: Uint8Array;
+  } = {},
 ): Promise<Uint8Array> {
-  const cred = decodeCredential(credential);
-  const l = rng();
-  if (l === 0n) throw new RangeError('Rng returned zero');
-  const { A: R, B: S, C: T, D: W } = randomizeCredential(cred, l);
+  let randomized: { A: G1; B: G1; C: G1; D: G1 };
+  if (options.randomized) {
+    randomized = decodeCredential(options.randomized);
+  } else {
+    const l = rng();
+    if (l === 0n) throw new RangeError('Rng returned zero');
+    randomized = randomizeCredential(decodeCredential(credential), l);
+  }
+  const { A: R, B: S, C: T, D: W } = randomized;
   const hashed = basename === undefined ? undefined : hashToG1(basename);
   const s2y2 = hashed && {
     s2: new Uint8Array([...le32(hashed.i), ...(basename as Uint8Array)]),
@@ -153,7 +174,9 @@ export async function tpmSign(
       return out;
     },
   );
-  checkProof(sig, message, hashed && { B: hashed.point, basename: basename as Uint8Array });
+  if (options.check ?? true) {
+    checkProof(sig, message, hashed && { B: hashed.point, basename: basename as Uint8Array });
+  }
   return encodeSignature(sig);
 }
 

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { X509Certificate } from 'node:crypto';
 import type { CryptoPool } from '../crypto/pool.ts';
 import { tpmJoin, tpmSign } from '../crypto/tpm-member.ts';
-import type { BatchRow, DeviceRow } from '../store/store.ts';
+import type { BatchRow, DeviceRow, Store } from '../store/store.ts';
 import { openIssuerSecret, requireBatch, BatchStateError } from './batches.ts';
 import { checkEkCertificate } from './ek-policy.ts';
 import {
@@ -47,6 +47,14 @@ export interface RunSummary {
   elapsedMs: number;
   devices: DeviceEvent[];
 }
+
+/** Writes a journal entry (and device fields with it); see provisionSlot for when it commits. */
+type JournalFn = (
+  step: StepName | 'rollback',
+  phase: 'begin' | 'end' | 'error',
+  data?: unknown,
+  fields?: Parameters<Store['updateDevice']>[1],
+) => void;
 
 /** Thrown inside a step; carries what the operator sees. */
 export class StepError extends Error {
@@ -177,14 +185,27 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         ...extra,
       });
     };
-    const journal = (
-      step: StepName | 'rollback',
-      phase: 'begin' | 'end' | 'error',
-      data: unknown = {},
-    ) => {
+    // Journal writes are durable (synchronous FULL) and each commit costs an fsync. An
+    // 'end' and the device fields that go with it wait for the next 'begin' (or 'error', or
+    // the final status), which commits them in one transaction: every write is on disk before
+    // the next command that changes the TPM, and the journal costs one fsync per step.
+    const pending: (() => void)[] = [];
+    let pendingEntries = 0;
+    const flush = () => {
+      if (pending.length === 0) return;
+      store.transaction(() => {
+        for (const write of pending) write();
+      });
+      pending.length = 0;
+      for (; pendingEntries > 0; pendingEntries--) maybeCrash();
+    };
+    const journal: JournalFn = (step, phase, data = {}, fields) => {
       if (rowId === undefined) return;
-      store.appendJournal(rowId, step, phase, data);
-      maybeCrash();
+      const row = rowId;
+      if (fields) pending.push(() => store.updateDevice(row, fields));
+      pending.push(() => store.appendJournal(row, step, phase, data));
+      pendingEntries++;
+      if (phase !== 'end') flush();
     };
     const finish = (status: 'provisioned' | 'failed', failure?: DeviceFailure): DeviceEvent => {
       const event: DeviceEvent = {
@@ -292,6 +313,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         });
       }
 
+      flush();
       const device = store.getDevice(rowId)!;
       const done = completedSteps(store.journal(rowId));
       if (done.has('nv') && device.credential) {
@@ -304,6 +326,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         await this.runSteps(ops, batch, profile, identity, rowId, progress, journal);
       }
       store.transaction(() => {
+        flush();
         store.updateDevice(rowId!, {
           status: 'provisioned',
           step: 'done',
@@ -358,9 +381,8 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     identity: TpmIdentity,
     rowId: number,
     progress: (s: StepName) => void,
-    journal: (s: StepName | 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
+    journal: JournalFn,
   ): Promise<void> {
-    const store = this.#ws.store;
     const pool = this.#opts.pool;
 
     // 2. EK certificate policy.
@@ -396,8 +418,10 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     progress('ek-binding');
     journal('ek-binding', 'begin');
     const binding = await ops.ekBinding(profile.keyHandle, key.name, identity.ek);
-    store.updateDevice(rowId, { ekBinding: JSON.stringify(binding), step: 'ek-binding' });
-    journal('ek-binding', 'end', binding);
+    journal('ek-binding', 'end', binding, {
+      ekBinding: JSON.stringify(binding),
+      step: 'ek-binding',
+    });
     if (!binding.ok) {
       throw new StepError({
         step: 'ek-binding',
@@ -411,7 +435,8 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     const nonce = new Uint8Array(randomBytes(32));
     journal('join', 'begin', { nonce: Buffer.from(nonce).toString('hex') });
     const signer = await ops.signer(profile.keyHandle);
-    const memberPk = await tpmJoin(signer, nonce);
+    // The pool checks the join proof below, off this thread.
+    const memberPk = await tpmJoin(signer, nonce, { check: false });
     if (!equalBytes(memberPk.subarray(0, 65), key.Q)) {
       throw new StepError({
         step: 'join',
@@ -433,14 +458,18 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     } finally {
       isk.fill(0);
     }
-    store.updateDevice(rowId, {
-      memberPk,
-      nonce,
-      credential: issued.credential,
-      credentialSignature: issued.credentialSignature,
-      step: 'join',
-    });
-    journal('join', 'end');
+    journal(
+      'join',
+      'end',
+      {},
+      {
+        memberPk,
+        nonce,
+        credential: issued.credential,
+        credentialSignature: issued.credentialSignature,
+        step: 'join',
+      },
+    );
 
     // 6. NV.
     progress('nv');
@@ -475,8 +504,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         action: 'Try this TPM once more; if it fails again, set it aside.',
       });
     }
-    store.updateDevice(rowId, { step: 'nv' });
-    journal('nv', 'end', { indexes: objects.map(([w]) => hex32(profile.nv[w])) });
+    journal('nv', 'end', { indexes: objects.map(([w]) => hex32(profile.nv[w])) }, { step: 'nv' });
 
     // 7. Self-test.
     await this.selfTest(ops, batch, profile, rowId, progress, journal);
@@ -489,10 +517,9 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     profile: LayoutProfile,
     rowId: number,
     progress: (s: StepName) => void,
-    journal: (s: StepName, p: 'begin' | 'end' | 'error', d?: unknown) => void,
+    journal: JournalFn,
   ): Promise<void> {
     progress('selftest');
-    const store = this.#ws.store;
     const challenge = new Uint8Array(
       Buffer.concat([Buffer.from('ztp-selftest:'), randomBytes(32)]),
     );
@@ -502,8 +529,15 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       ops.nvRead(profile.nv.credential),
       ops.nvRead(profile.nv.basename),
     ]);
-    const signer = await ops.signer(profile.keyHandle);
-    const signature = await tpmSign(signer, credential, challenge, basename);
+    const [signer, randomized] = await Promise.all([
+      ops.signer(profile.keyHandle),
+      this.#opts.pool.randomizeCredential(credential),
+    ]);
+    // Randomizing the credential and checking the result run in the pool, off this thread.
+    const signature = await tpmSign(signer, credential, challenge, basename, undefined, {
+      randomized,
+      check: false,
+    });
     const ok =
       equalBytes(gpk, batch.gpk) &&
       (await this.#opts.pool.verifySignature(signature, challenge, batch.gpk, basename));
@@ -515,12 +549,16 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         action: 'The device is not counted. Try it once more; if it fails again, set it aside.',
       });
     }
-    store.updateDevice(rowId, {
-      selftestMessage: challenge,
-      selftestSignature: signature,
-      step: 'selftest',
-    });
-    journal('selftest', 'end');
+    journal(
+      'selftest',
+      'end',
+      {},
+      {
+        selftestMessage: challenge,
+        selftestSignature: signature,
+        step: 'selftest',
+      },
+    );
   }
 
   /**
@@ -532,7 +570,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     profile: LayoutProfile,
     deviceId: string,
     rowId: number,
-    journal: (s: 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
+    journal: JournalFn,
   ): Promise<void> {
     const store = this.#ws.store;
     const previous = store
@@ -580,7 +618,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
   private async rollBackObjects(
     ops: TpmOps,
     profile: LayoutProfile,
-    journal: (s: 'rollback', p: 'begin' | 'end' | 'error', d?: unknown) => void,
+    journal: JournalFn,
     why: 'resume' | 'failure' | 'leftovers',
   ): Promise<void> {
     journal('rollback', 'begin', { why });
