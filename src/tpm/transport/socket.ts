@@ -148,6 +148,11 @@ export class SocketTransport implements Transport {
 
   async close(): Promise<void> {
     this.inFlight.dispose();
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(
+      new TpmTransportError(this.name, `the connection was closed during TPM2_${p.command}`),
+    );
     const s = this.socket;
     this.socket = null;
     if (!s) return;
