@@ -328,19 +328,53 @@ export class Tpm {
     return out;
   }
 
-  /** Every handle of one type (e.g. 0x81000000 for persistent objects), following moreData. */
+  /**
+   * Every handle of one type (e.g. 0x81000000 for persistent objects), following moreData.
+   * 0x02000000 lists the loaded sessions, HMAC (0x02…) and policy (0x03…) alike;
+   * 0x03000000 lists the saved ones.
+   */
   async getHandles(first: number, last = (first | 0x00ffffff) >>> 0): Promise<number[]> {
+    const sessions = first >>> 24 === TPM_HT.HMAC_SESSION || first >>> 24 === TPM_HT.POLICY_SESSION;
     const out: number[] = [];
     let next = first;
     for (let round = 0; round < 256 && next <= last; round++) {
       const r = await this.GetCapability(TPM_CAP.HANDLES, next, 256);
       if (r.capabilityData.capability !== TPM_CAP.HANDLES) break;
+      if (sessions) {
+        out.push(...r.capabilityData.handles);
+        break;
+      }
       const hs = r.capabilityData.handles.filter((h) => h >= next && h <= last);
       out.push(...hs);
       if (!r.moreData || hs.length === 0) break;
       next = hs[hs.length - 1]! + 1;
     }
     return out;
+  }
+
+  /**
+   * Flushes every loaded transient object and session: after a crash, on a TPM without a
+   * resource manager (swtpm, a raw device), whatever the dead process loaded stays loaded
+   * and the next Create fails with TPM_RC_OBJECT_MEMORY. Returns the handles flushed.
+   * Never use it while another process shares the TPM.
+   */
+  async flushTransients(): Promise<number[]> {
+    return this.exclusive(async () => {
+      const flushed: number[] = [];
+      for (const first of [TPM_HT.TRANSIENT << 24, TPM_HT.HMAC_SESSION << 24]) {
+        const { response } = await this.call(cmd.GetCapability, [], {
+          capability: TPM_CAP.HANDLES,
+          property: first >>> 0,
+          propertyCount: 256,
+        });
+        if (response.capabilityData.capability !== TPM_CAP.HANDLES) continue;
+        for (const h of response.capabilityData.handles) {
+          await this.call(cmd.FlushContext, [], { flushHandle: h });
+          flushed.push(h);
+        }
+      }
+      return flushed;
+    });
   }
 
   /** TPM_PT_NV_BUFFER_MAX: the most bytes one NV_Read or NV_Write moves (768 on many chips). */

@@ -350,6 +350,16 @@ describe('sessions and ActivateCredential', () => {
     }
   });
 
+  it('flushes what a crashed process left loaded', async () => {
+    const t = tpm();
+    const parent = await t.CreatePrimary(TPM_RH.PLATFORM, storagePrimaryEcc());
+    const session = await t.StartAuthSession(TPM_SE.POLICY);
+    expect(await t.getHandles(0x02000000)).toEqual([session.handle]);
+    expect((await t.flushTransients()).sort()).toEqual(
+      [parent.objectHandle, session.handle].sort(),
+    );
+  });
+
   it('leaves no transient objects or sessions behind', async () => {
     expect(await tpm().getHandles(0x80000000)).toEqual([]);
     expect(await tpm().getHandles(0x03000000)).toEqual([]);
