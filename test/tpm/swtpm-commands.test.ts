@@ -25,7 +25,7 @@ import { ekAuthorization, makeCredential } from '../../src/tpm/credential.ts';
 import { hash, nvName, objectName } from '../../src/tpm/crypto.ts';
 import { createEcdaaTpmSigner } from '../../src/tpm/ecdaa-signer.ts';
 import { TpmError } from '../../src/tpm/errors.ts';
-import { ecdaaKeyTemplate, storagePrimaryEcc } from '../../src/tpm/templates.ts';
+import { EK_PROFILES, ecdaaKeyTemplate, storagePrimaryEcc } from '../../src/tpm/templates.ts';
 import { Tpm } from '../../src/tpm/tpm.ts';
 import { useSwtpm } from '../helpers/swtpm.ts';
 
@@ -327,6 +327,33 @@ describe('sessions and ActivateCredential', () => {
     } finally {
       await t.FlushContext(key);
       await t.FlushContext(parent);
+    }
+  });
+
+  it('activates a credential for a transient ECC P-256 EK made from the L-2 template', async () => {
+    const t = tpm();
+    const l2 = EK_PROFILES.find((p) => p.template === 'L-2')!;
+    const ek = await t.CreatePrimary(TPM_RH.ENDORSEMENT, l2.publicTemplate!());
+    const { parent, key, name } = await loadEcdaaKey(t);
+    try {
+      const secret = crypto.randomBytes(20);
+      const made = makeCredential(ek.outPublic, secret, name);
+      const keyAuth = await ekAuthorization(t, ek.outPublic);
+      expect(keyAuth.kind).toBe('policy');
+      const certInfo = await t.ActivateCredential(
+        key,
+        ek.objectHandle,
+        made.credentialBlob,
+        made.secret,
+        {
+          keyAuth,
+        },
+      );
+      expect(Buffer.from(certInfo)).toEqual(secret);
+    } finally {
+      await t.FlushContext(key);
+      await t.FlushContext(parent);
+      await t.FlushContext(ek.objectHandle);
     }
   });
 
