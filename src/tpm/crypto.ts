@@ -45,6 +45,19 @@ export function label(s: string): Uint8Array {
   return concatBytes(new TextEncoder().encode(s), Uint8Array.of(0));
 }
 
+/** Counter-mode key derivation: blocks 1, 2, … concatenated, cut to `bits` (Part 1 §11.4.10). */
+function counterKdf(bits: number, block: (counter: Uint8Array) => Uint8Array): Uint8Array {
+  const bytes = Math.ceil(bits / 8);
+  const out = new Uint8Array(bytes);
+  for (let i = 1, at = 0; at < bytes; i++) {
+    const b = block(u32(i));
+    out.set(b.subarray(0, Math.min(b.length, bytes - at)), at);
+    at += b.length;
+  }
+  if (bits % 8) out[0]! &= (1 << (bits % 8)) - 1;
+  return out;
+}
+
 /**
  * KDFa (Part 1 §11.4.10.2, SP800-108 counter mode with HMAC): `bits` bits of key from
  * `key`, `labelText`, contextU and contextV.
@@ -57,16 +70,8 @@ export function kdfa(
   contextV: Uint8Array,
   bits: number,
 ): Uint8Array {
-  const bytes = Math.ceil(bits / 8);
-  const out = new Uint8Array(bytes);
   const l = label(labelText);
-  for (let i = 1, at = 0; at < bytes; i++) {
-    const block = hmac(alg, key, u32(i), l, contextU, contextV, u32(bits));
-    out.set(block.subarray(0, Math.min(block.length, bytes - at)), at);
-    at += block.length;
-  }
-  if (bits % 8) out[0]! &= (1 << (bits % 8)) - 1;
-  return out;
+  return counterKdf(bits, (i) => hmac(alg, key, i, l, contextU, contextV, u32(bits)));
 }
 
 /** KDFe (Part 1 §11.4.10.3, SP800-56A concatenation KDF) for ECDH-protected secrets. */
@@ -78,16 +83,8 @@ export function kdfe(
   partyV: Uint8Array,
   bits: number,
 ): Uint8Array {
-  const bytes = Math.ceil(bits / 8);
-  const out = new Uint8Array(bytes);
   const l = label(labelText);
-  for (let i = 1, at = 0; at < bytes; i++) {
-    const block = hash(alg, u32(i), z, l, partyU, partyV);
-    out.set(block.subarray(0, Math.min(block.length, bytes - at)), at);
-    at += block.length;
-  }
-  if (bits % 8) out[0]! &= (1 << (bits % 8)) - 1;
-  return out;
+  return counterKdf(bits, (i) => hash(alg, i, z, l, partyU, partyV));
 }
 
 /** An object's Name: nameAlg ‖ H_nameAlg(TPMT_PUBLIC) (Part 1 §16). */

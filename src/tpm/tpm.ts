@@ -93,6 +93,19 @@ export interface CreateOptions {
   outsideInfo?: Uint8Array;
 }
 
+/** The parameters TPM2_Create and TPM2_CreatePrimary share (no creation PCRs). */
+function createParams(inPublic: TPMTPublic, options: CreateOptions) {
+  return {
+    inSensitive: {
+      userAuth: options.userAuth ?? new Uint8Array(),
+      data: options.data ?? new Uint8Array(),
+    },
+    inPublic,
+    outsideInfo: options.outsideInfo ?? new Uint8Array(),
+    creationPCR: [],
+  };
+}
+
 export class Tpm {
   readonly name: string;
   /** The swtpm control channel when the TPM is an swtpm. */
@@ -462,15 +475,7 @@ export class Tpm {
     const { handles, response } = await this.run(
       cmd.CreatePrimary,
       [{ handle: primaryHandle, auth: options.auth }],
-      {
-        inSensitive: {
-          userAuth: options.userAuth ?? new Uint8Array(),
-          data: options.data ?? new Uint8Array(),
-        },
-        inPublic,
-        outsideInfo: options.outsideInfo ?? new Uint8Array(),
-        creationPCR: [],
-      },
+      createParams(inPublic, options),
     );
     return { objectHandle: handles[0]!, ...response };
   }
@@ -480,15 +485,7 @@ export class Tpm {
     const { response } = await this.run(
       cmd.Create,
       [{ handle: parentHandle, auth: options.auth }],
-      {
-        inSensitive: {
-          userAuth: options.userAuth ?? new Uint8Array(),
-          data: options.data ?? new Uint8Array(),
-        },
-        inPublic,
-        outsideInfo: options.outsideInfo ?? new Uint8Array(),
-        creationPCR: [],
-      },
+      createParams(inPublic, options),
     );
     return response;
   }
