@@ -12,6 +12,8 @@ import { CHANNEL_NAMES } from '../src/main/ipc-contract.ts';
 import { AppService } from '../src/main/services/app-service.ts';
 import { createDispatcher, type Dispatch } from '../src/main/services/dispatcher.ts';
 import { RemovableDriveSource } from '../src/main/services/drives.ts';
+import { ManifestExporter } from '../src/main/services/exporter.ts';
+import { Workstation } from '../src/engine/workstation.ts';
 import { SettingsFixture } from '../src/main/services/fixture.ts';
 
 describe('IPC dispatcher', () => {
@@ -26,6 +28,7 @@ describe('IPC dispatcher', () => {
       fixture: new SettingsFixture((n) => openTpmOps(n)),
       printer: { printers: async () => [], print: async () => ({ pdf: new Uint8Array() }) },
       drives: new RemovableDriveSource({ root: dir }),
+      exporter: new ManifestExporter({ root: dir }),
       poolSize: 1,
       kdf: { N: 2 ** 14, r: 8, p: 1 },
     });
@@ -89,5 +92,33 @@ describe('IPC dispatcher', () => {
     });
     expect(bad).toMatchObject({ ok: false, error: { code: 'failed' } });
     expect(JSON.stringify(bad)).toContain('Unknown layout profile');
+  });
+
+  it('an export takes a supervisor and a closed batch, as in the CLI', async () => {
+    const PASS = 'correct horse battery';
+    expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);
+    const created = await dispatch('batches.create', {
+      name: 'B1',
+      profile: 'xtt-platform',
+      ekPolicy: 'warn',
+    });
+    expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
+    const batchId = (created as { value: { id: string } }).value.id;
+    // An open batch would give an incomplete manifest.
+    const open = await dispatch('export.run', { batchId, driveId: '/dev/sdz1' });
+    expect(open).toMatchObject({ ok: false, error: { code: 'state' } });
+    expect(JSON.stringify(open)).toContain('close it first');
+
+    // An operator (added the way `ztp operator add` does) may not export at all.
+    const second = Workstation.open(path.join(dir, 'data'));
+    try {
+      second.addOperator('Ada', 'Olaf', 'operator');
+    } finally {
+      second.close();
+    }
+    expect((await dispatch('app.lock', {})).ok).toBe(true);
+    expect((await dispatch('app.unlock', { operator: 'Olaf', passphrase: PASS })).ok).toBe(true);
+    const denied = await dispatch('export.run', { batchId, driveId: '/dev/sdz1' });
+    expect(denied).toMatchObject({ ok: false, error: { code: 'permission' } });
   });
 });

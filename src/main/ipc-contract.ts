@@ -192,10 +192,28 @@ export interface DriveView {
 
 export interface ExportResult {
   batchId: string;
+  /** The drive written to (its id in `export.drives`) and the export folder on it. */
+  driveId: string;
+  folder: string;
+  /** The manifest file on the drive. */
   file: string;
+  /** Device records in the manifest: provisioned plus not provisioned. */
   devices: number;
+  counts: { provisioned: number; rejected: number };
+  /** Every file written, as SHA256SUMS lists it. */
+  files: { name: string; bytes: number; sha256: string }[];
   bytes: number;
-  verification: { ok: boolean; problems: string[]; summary: string };
+  merkleRoot: string;
+  /** The key that signed the manifest: compare its fingerprint with the one written down. */
+  facilityKey: { thumbprint: string; fingerprint: string };
+  /** The manifest verified again from the drive, against this workstation's facility keys. */
+  verification: {
+    ok: boolean;
+    ecdaaChecked: boolean;
+    problems: string[];
+    summary: string;
+    seconds: number;
+  };
 }
 
 export interface SettingsView {

@@ -16,6 +16,7 @@ import { parseLabelPayload } from '../../labels/payload.ts';
 import { renderPng } from '../../labels/render-png.ts';
 import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
 import type { LabelInfo } from '../../labels/types.ts';
+import type { EcdaaVerifier } from '../../manifest/verify.ts';
 import type { BatchRow, Role } from '../../store/store.ts';
 import { VERSION } from '../../util/version.ts';
 import type {
@@ -28,6 +29,7 @@ import type {
   DriveView,
   EventName,
   EventPayloads,
+  ExportProgress,
   ExportResult,
   FacilityKeyView,
   LabelCheck,
@@ -74,15 +76,21 @@ export interface DriveSource {
   list(): Promise<DriveView[]>;
 }
 
-/** The manifest export and its verification (src/manifest), injected when it is available. */
+/** One export of a closed batch to a removable drive, as the Export screen asks for it. */
+export interface ExportJob {
+  ws: Workstation;
+  /** The signed-in supervisor (already checked), recorded in the audit trail. */
+  operator: string;
+  batchId: string;
+  drive: DriveView;
+  /** Worker threads for the ECDAA checks of the read-back verification. */
+  pool: EcdaaVerifier;
+  progress: (p: Omit<ExportProgress, 'batchId'>) => void;
+}
+
+/** The manifest export and its verification (src/engine/export.ts, src/manifest). */
 export interface BatchExporter {
-  exportBatch(
-    ws: Workstation,
-    operator: string,
-    batchId: string,
-    drive: DriveView,
-    progress: (devices: number, total: number) => void,
-  ): Promise<ExportResult>;
+  exportBatch(job: ExportJob): Promise<ExportResult>;
 }
 
 export interface AppServiceOptions {
@@ -90,7 +98,7 @@ export interface AppServiceOptions {
   fixture: TpmFixture;
   printer: LabelPrinter;
   drives: DriveSource;
-  exporter?: BatchExporter;
+  exporter: BatchExporter;
   /** Worker threads for the pairing-heavy crypto (default: the number of cores). */
   poolSize?: number;
   /** scrypt cost for a new workstation (tests pass a cheaper one). */
@@ -120,6 +128,7 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
   #deviceIndex: DeviceIndex | undefined;
   #run: { provisioner: Provisioner; batchId: string; stopping: boolean } | undefined;
   #slots: SlotView[] = [];
+  #exporting = false;
 
   constructor(options: AppServiceOptions) {
     super();
@@ -230,6 +239,9 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
         'state',
         'TPMs are being provisioned: stop the run and let it finish before locking.',
       );
+    }
+    if (this.#exporting) {
+      throw new AppError('state', 'An export is running: wait for its verification result.');
     }
     if (this.#session) {
       this.#ws.store.audit({ actor: this.#session.operator, action: 'app.lock', details: {} });
@@ -663,9 +675,18 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
   }
 
   async exportBatch(req: ParsedRequestOf<'export.run'>): Promise<ExportResult> {
+    // The same role check as the CLI's `ztp manifest export` (the engine checks it again).
     const { operator } = this.#requireSession('export batches', ['supervisor']);
-    const exporter = this.#opts.exporter;
-    if (!exporter) throw new AppError('failed', 'This build has no manifest exporter.');
+    const batch = this.#batch(req.batchId);
+    if (batch.status === 'open') {
+      throw new AppError(
+        'state',
+        `Batch ${batch.name} is still open: close it first (Batches → Open → Close batch), so the manifest is complete.`,
+      );
+    }
+    if (this.#exporting) {
+      throw new AppError('state', 'An export is running: wait for its verification result.');
+    }
     const drive = (await this.#opts.drives.list()).find((d) => d.id === req.driveId);
     if (!drive) {
       throw new AppError(
@@ -673,23 +694,28 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
         'That drive is gone: plug it in again and choose it from the list.',
       );
     }
-    const batch = this.#batch(req.batchId);
-    const result = await exporter.exportBatch(
-      this.#ws,
-      operator,
-      batch.id,
-      drive,
-      (devices, total) =>
-        this.#emit('export.progress', { batchId: batch.id, phase: 'writing', devices, total }),
-    );
-    this.#emit('export.progress', {
-      batchId: batch.id,
-      phase: 'done',
-      devices: result.devices,
-      total: result.devices,
-    });
-    this.#emit('changed', { what: 'batches', batchId: batch.id });
-    return result;
+    this.#exporting = true;
+    try {
+      const result = await this.#opts.exporter.exportBatch({
+        ws: this.#ws,
+        operator,
+        batchId: batch.id,
+        drive,
+        pool: this.#cryptoPool,
+        progress: (p) => this.#emit('export.progress', { batchId: batch.id, ...p }),
+      });
+      this.#emit('export.progress', {
+        batchId: batch.id,
+        phase: 'done',
+        devices: result.devices,
+        total: result.devices,
+      });
+      return result;
+    } finally {
+      this.#exporting = false;
+      this.#emit('changed', { what: 'batches', batchId: batch.id });
+      this.#emit('changed', { what: 'audit', batchId: batch.id });
+    }
   }
 }
 

@@ -69,7 +69,7 @@ export function ExportScreen(props: ScreenProps) {
           <p>Close a batch first (Batches → Open → Close batch).</p>
         </Notice>
       )}
-      <div className="labels-grid">
+      <div className="export-grid">
         <div className="card">
           <h3>1. Batch</h3>
           <select
@@ -79,7 +79,7 @@ export function ExportScreen(props: ScreenProps) {
           >
             {exportable.map((b) => (
               <option key={b.id} value={b.id}>
-                {b.name} — {b.counts.provisioned} devices ({b.status})
+                {b.name} ({b.status})
               </option>
             ))}
           </select>
@@ -131,34 +131,125 @@ export function ExportScreen(props: ScreenProps) {
           >
             {busy ? 'Exporting…' : 'Export manifest'}
           </button>
-          {progress && busy && (
-            <ProgressBar
-              value={progress.devices}
-              max={Math.max(progress.total, 1)}
-              label="Export progress"
-            />
-          )}
+          {busy && <ExportProgressView progress={progress} />}
           <ErrorBanner message={error} title="Export failed" />
-          {result && (
-            <div
-              className={`verdict ${result.verification.ok ? 'verdict-ok' : 'verdict-bad'}`}
-              role="alert"
-              aria-label={
-                result.verification.ok ? 'Manifest verified' : 'Manifest verification failed'
-              }
-            >
-              <span className="verdict-word">
-                {result.verification.ok ? 'VERIFIED' : 'NOT VERIFIED'}
-              </span>
-              <p>{result.verification.summary}</p>
-              <p className="small mono">{result.file}</p>
-              {result.verification.problems.map((p) => (
-                <p key={p}>{p}</p>
-              ))}
-            </div>
-          )}
         </div>
       </div>
+      {result && <ExportResultView result={result} />}
     </section>
+  );
+}
+
+const PHASE_TEXT: Record<ExportProgress['phase'], string> = {
+  writing: 'Writing the manifest, group key, facility key and label files to the drive…',
+  verifying: 'Reading the manifest back from the drive and checking every device…',
+  done: 'Export finished.',
+};
+
+/** Writing has no per-device count (the file is written in one stream): the bar is indeterminate. */
+function ExportProgressView({ progress }: { progress: ExportProgress | null }) {
+  const phase = progress?.phase ?? 'writing';
+  return (
+    <div className="export-progress" role="status" aria-label="Export progress">
+      <p>
+        {PHASE_TEXT[phase]}
+        {phase === 'verifying' && progress && (
+          <>
+            {' '}
+            <strong>
+              {progress.devices} of {progress.total}
+            </strong>
+          </>
+        )}
+      </p>
+      {phase === 'writing' ? (
+        <div className="progress progress-indeterminate" role="progressbar" aria-label="Writing">
+          <div className="progress-fill" />
+        </div>
+      ) : (
+        <ProgressBar
+          value={progress?.devices ?? 0}
+          max={Math.max(progress?.total ?? 0, 1)}
+          label="Verifying"
+        />
+      )}
+    </div>
+  );
+}
+
+/** The verification of the manifest as it lies on the drive, and what was written. */
+function ExportResultView({ result }: { result: ExportResult }) {
+  const v = result.verification;
+  return (
+    <div className="card export-result">
+      <div className="export-result-body">
+        <div>
+          <div
+            className={`verdict ${v.ok ? 'verdict-ok' : 'verdict-bad'}`}
+            role="alert"
+            aria-label={v.ok ? 'Manifest verified' : 'Manifest verification failed'}
+          >
+            <span className="verdict-word">{v.ok ? 'VERIFIED' : 'NOT VERIFIED'}</span>
+            <p>{v.summary}</p>
+            {v.problems.length > 0 && (
+              <ul>
+                {v.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <dl className="facts">
+            <dt>Folder on the drive</dt>
+            <dd className="mono small">{result.folder}</dd>
+            <dt>Facility key fingerprint</dt>
+            <dd>
+              <span className="mono" aria-label="Signing key fingerprint">
+                {result.facilityKey.fingerprint}
+              </span>
+              <br />
+              <span className="small muted words">
+                Compare it with the one written down at set-up.
+              </span>
+            </dd>
+            <dt>Devices</dt>
+            <dd>
+              {result.counts.provisioned} provisioned, {result.counts.rejected} not provisioned
+            </dd>
+            <dt>Merkle root</dt>
+            <dd className="mono small">{result.merkleRoot}</dd>
+            <dt>Checked</dt>
+            <dd>
+              {v.ecdaaChecked
+                ? 'Signature, schema, counts, Merkle root and every ECDAA proof'
+                : 'Signature, schema, counts and Merkle root'}{' '}
+              in {v.seconds.toFixed(1)} s
+            </dd>
+          </dl>
+        </div>
+        <table className="table table-compact" aria-label="Exported files">
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Size</th>
+              <th scope="col">SHA-256</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.files.map((f) => (
+              <tr key={f.name}>
+                <th scope="row" className="mono">
+                  {f.name}
+                </th>
+                <td className="nowrap">{size(f.bytes)}</td>
+                <td className="mono small" title={f.sha256}>
+                  {f.sha256.slice(0, 8)}…
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
   );
 }
