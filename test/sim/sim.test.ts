@@ -87,6 +87,12 @@ describe('ztp sim start / status / stop', () => {
         expect(cert.publicKey.export({ type: 'spki', format: 'pem' })).toBe(ek.publicKeyPem);
       }
 
+      const text = await runCli(['tpm', 'info', '--tpm', started.tpms[1]!.name]);
+      expect(text.stdout).toMatch(/^manufacturer\s+IBM \(0x49424d00, IBM\)$/m);
+      expect(text.stdout).toMatch(/^ECDAA\s+yes\s+BN_P256: yes$/m);
+      expect(text.stdout).toMatch(/^EK\s+rsa2048 \(L-1\) at 0x81010001$/m);
+      expect(text.stdout).toMatch(/^\s+certificate: NV 0x01c00016, issuer CN=swtpm-localca$/m);
+
       const status = await runCli(['sim', 'status', '--dir', d]);
       expect(status.stdout).toContain(started.tpms[1]!.name);
 
