@@ -1,4 +1,4 @@
-import { Html5Qrcode } from 'html5-qrcode';
+import { Html5Qrcode, Html5QrcodeSupportedFormats } from 'html5-qrcode';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type {
   LabelCheck,
@@ -195,7 +195,12 @@ function ReadBack({ batchId, batchName }: { batchId: string; batchName: string }
     setError(null);
     setCheck(null);
     try {
-      const s = new Html5Qrcode(regionId, { verbose: false });
+      // QR only: with every format on, the 1-D readers now and then "find" a barcode in the
+      // QR code's modules and report digits as the label.
+      const s = new Html5Qrcode(regionId, {
+        verbose: false,
+        formatsToSupport: [Html5QrcodeSupportedFormats.QR_CODE],
+      });
       scanner.current = s;
       setScanning(true);
       let done = false;
