@@ -1,10 +1,18 @@
 /**
  * The desktop app end to end, in Debian Chromium against the real engine: simulated TPMs
  * (swtpm), a SQLite file, a fake printer, a fake USB drive and a fake camera fed with the
- * printed label. Screenshots of every screen go to docs/screenshots/.
+ * printed label. Screenshots of every screen go to .test-results/screenshots/ (docs/screenshots/
+ * with ZTP_UPDATE_SCREENSHOTS=1); a failed test leaves its screenshot and app log in
+ * .test-results/e2e-failures/ and attaches both to the test report.
  */
-import { existsSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExportProgress } from '../src/main/ipc-contract.ts';
+import { MANIFEST_FILE, SUMS_FILE } from '../src/manifest/export.ts';
+import { parseFacilityPublicKey } from '../src/manifest/facility-key.ts';
+import { FACILITY_KEY_FILE, verifyManifestFile } from '../src/manifest/verify.ts';
 import { launchWorkstation, CHROMIUM, type Workstation } from './harness/app.ts';
 import { rasterizePdf, writeCameraVideo } from './harness/camera.ts';
 import { FAKE_PRINTER } from './harness/fake-printer.ts';
@@ -20,21 +28,50 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
   beforeEach(async () => {
     ws = await launchWorkstation();
     app = new AppPages(ws.page);
-    onTestFailed(async () => {
-      console.error(`app log:\n${ws.log.join('\n')}`);
-      await ws.screenshot('failure').catch(() => undefined);
-    });
   }, 120_000);
   afterEach(async () => {
     expect(ws.foreignRequests, 'the app made a network request').toEqual([]);
     await ws.close();
   });
 
-  it(
-    'first run → new batch → provision 8 TPMs → label print and read-back → close',
-    { timeout: 240_000 },
+  /**
+   * A test whose failure leaves evidence: the screenshot and app log are taken in the test
+   * itself, while the app still runs (vitest's onTestFailed hooks run after afterEach has
+   * closed the browser), and attached to the report. A timeout aborts the test's signal,
+   * which starts the same capture; `ws.close()` waits for it.
+   */
+  function appTest(name: string, timeout: number, body: () => Promise<void>): void {
+    it(name, { timeout }, async ({ annotate, signal }) => {
+      const onTimeout = () => void ws.captureFailure(name, signal.reason).catch(() => undefined);
+      signal.addEventListener('abort', onTimeout, { once: true });
+      try {
+        await body();
+      } catch (e) {
+        // After a timeout the capture ran already, and the report takes no more annotations.
+        if (signal.aborted) throw e;
+        const files = await ws.captureFailure(name, e);
+        console.error(
+          `app log, last lines (all in ${files.log}):\n${ws.log.slice(-40).join('\n')}`,
+        );
+        await annotate('app log', { path: files.log, contentType: 'text/plain' });
+        if (files.screenshot) {
+          await annotate('screen at the failure', {
+            path: files.screenshot,
+            contentType: 'image/png',
+          });
+        }
+        throw e;
+      } finally {
+        signal.removeEventListener('abort', onTimeout);
+      }
+    });
+  }
+
+  appTest(
+    'first run → new batch → provision 8 TPMs → label print and read-back → close → export → verify',
+    300_000,
     async () => {
-      await app.firstRun('Ada Supervisor', PASSPHRASE);
+      const fingerprint = await app.firstRun('Ada Supervisor', PASSPHRASE);
       await ws.screenshot('01-first-run-fingerprint');
       await app.continueAfterFingerprint();
 
@@ -65,21 +102,68 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       writeCameraVideo(png, ws.cameraFile);
       await app.scanLabel();
       expect(await app.verdict()).toMatch(/^MATCH/);
-      await ws.screenshot('06-labels-readback');
+      await ws.screenshot('06-labels-readback', { fullPage: true });
 
       await app.nav('Batches');
       await app.openBatch('Order 4711');
       await app.closeBatch();
 
+      // Export to the fake USB stick; the app reads the manifest back and verifies it there.
+      const phases: ExportProgress['phase'][] = [];
+      ws.service.on('event', (name, e) => {
+        if (name === 'export.progress') phases.push((e as ExportProgress).phase);
+      });
+      const verdict = await app.exportBatch('Order 4711', 'ZTP-EXPORT');
+      expect(verdict).toMatch(/^VERIFIED/);
+      expect(verdict).toContain('8 provisioned and 0 not provisioned devices');
+      expect(verdict).toContain('every join proof, credential and self-test signature');
+      expect(phases[0]).toBe('writing');
+      expect(phases).toContain('verifying');
+      expect(phases.at(-1)).toBe('done');
+      const shownKey = await ws.page.getByLabel('Signing key fingerprint').textContent();
+      expect(shownKey).toContain(fingerprint.trim());
+      await ws.screenshot('10-export-verified', { fullPage: true });
+
+      // Verify again without the app, as the receiving side would: the drive's folder, its
+      // SHA256SUMS, and the manifest against the key whose fingerprint was written down.
+      const folders = readdirSync(ws.drive.mountPoint).filter((n) => n.startsWith('ztp-batch-'));
+      expect(folders).toHaveLength(1);
+      const folder = path.join(ws.drive.mountPoint, folders[0]!);
+      execFileSync('sha256sum', ['--check', '--strict', '--quiet', SUMS_FILE], { cwd: folder });
+      const key = parseFacilityPublicKey(
+        readFileSync(path.join(folder, FACILITY_KEY_FILE), 'utf8'),
+      );
+      expect(key.thumbprint).toBe(fingerprint.replace(/\s+/g, ''));
+      const manifest = path.join(folder, MANIFEST_FILE);
+      const report = await verifyManifestFile(manifest, { key });
+      expect(report).toMatchObject({
+        ok: true,
+        ecdaaChecked: true,
+        failures: [],
+        kid: key.thumbprint,
+        counts: { provisioned: 8, rejected: 0 },
+        batch: { name: 'Order 4711', status: 'closed' },
+      });
+      // The same check fails on a manifest altered on the drive (so it is not vacuous).
+      const altered = path.join(ws.dir, 'altered-manifest.json');
+      const text = readFileSync(manifest, 'utf8');
+      const at = text.indexOf('"payload":"') + 200;
+      writeFileSync(
+        altered,
+        text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1),
+      );
+      expect((await verifyManifestFile(altered, { key, skipEcdaa: true })).ok).toBe(false);
+
       await app.nav('Audit log');
+      await ws.page.getByRole('cell', { name: 'batch.export-verified' }).waitFor();
       await app.verifyAuditChain();
       await ws.screenshot('09-audit');
     },
   );
 
-  it(
+  appTest(
     'a wrong passphrase is refused, audited, and the right one unlocks',
-    { timeout: 120_000 },
+    120_000,
     async () => {
       await app.firstRun('Ada Supervisor', PASSPHRASE);
       await app.continueAfterFingerprint();
@@ -100,9 +184,9 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
     },
   );
 
-  it(
+  appTest(
     'a TPM that fails mid-batch shows what happened and what to do; the others finish',
-    { timeout: 180_000 },
+    180_000,
     async () => {
       await app.firstRun('Ada Supervisor', PASSPHRASE);
       await app.continueAfterFingerprint();
@@ -137,9 +221,9 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
     },
   );
 
-  it(
+  appTest(
     'a label from another batch reads back as a mismatch naming that batch',
-    { timeout: 120_000 },
+    120_000,
     async () => {
       await app.firstRun('Ada Supervisor', PASSPHRASE);
       await app.continueAfterFingerprint();
@@ -156,7 +240,7 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       const verdict = await app.verdict();
       expect(verdict).toMatch(/^MISMATCH/);
       expect(verdict).toContain('belongs to batch Batch A');
-      await ws.screenshot('07-labels-mismatch');
+      await ws.screenshot('07-labels-mismatch', { fullPage: true });
     },
   );
 });

@@ -6,17 +6,18 @@ import { CONTENT_SECURITY_POLICY } from '../../src/main/electron/security.ts';
 import { AppService, type BatchExporter } from '../../src/main/services/app-service.ts';
 import { createDispatcher } from '../../src/main/services/dispatcher.ts';
 import { RemovableDriveSource } from '../../src/main/services/drives.ts';
+import { ManifestExporter } from '../../src/main/services/exporter.ts';
 import { SettingsFixture } from '../../src/main/services/fixture.ts';
 import { SimulatedFixture } from '../../src/main/services/simulated.ts';
 import { openTpmOps } from '../../src/engine/tpm-adapter.ts';
-import { RENDERER_DIST, ROOT, WEB_BRIDGE, ensureBuilt } from './build.ts';
+import { RENDERER_DIST, WEB_BRIDGE, ensureBuilt } from './build.ts';
 import { writeBlankVideo } from './camera.ts';
 import { makeFakeUsbDrive } from './fake-drive.ts';
 import { FakePrinter } from './fake-printer.ts';
+import { FAILURE_DIR, SCREENSHOT_DIR, savePng, slug } from './screenshots.ts';
 import { serveStatic } from './server.ts';
 
 export const CHROMIUM = process.env.ZTP_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOT_DIR = path.join(ROOT, 'docs', 'screenshots');
 
 export interface Workstation {
   page: Page;
@@ -31,9 +32,15 @@ export interface Workstation {
   dataDir: string;
   /** Requests that left the app's own origin (must stay empty: the app is offline). */
   foreignRequests: string[];
-  /** Console errors and page errors, attached when a test fails. */
+  /** Console errors, page errors, refused calls and the app's events, attached on failure. */
   log: string[];
-  screenshot(name: string): Promise<void>;
+  /** Saves the current screen (see screenshots.ts for where). */
+  screenshot(name: string, options?: { fullPage?: boolean }): Promise<void>;
+  /**
+   * Saves what a failed test leaves behind, while the app still runs: a screenshot and the
+   * app log, in .test-results/e2e-failures/<test>/. `close` waits for a capture in flight.
+   */
+  captureFailure(test: string, error?: unknown): Promise<{ log: string; screenshot?: string }>;
   /** Closes the page and the service, then opens the same data folder again (an app restart). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -94,7 +101,7 @@ export async function launchWorkstation(
       }),
       printer,
       drives: new RemovableDriveSource({ root: drive.root }),
-      exporter: options.exporter,
+      exporter: options.exporter ?? new ManifestExporter({ root: drive.root }),
       poolSize: 2,
       // A cheap scrypt keeps the suite fast; the cost is a parameter of the same code path.
       kdf: { N: 2 ** 14, r: 8, p: 1 },
@@ -106,7 +113,8 @@ export async function launchWorkstation(
 
   const open = async () => {
     context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
+      // Small enough for the README's screenshots, wide enough for the two-column screens.
+      viewport: { width: 1280, height: 800 },
       deviceScaleFactor: 1,
       permissions: ['camera'],
     });
@@ -124,8 +132,14 @@ export async function launchWorkstation(
       return route.abort('blockedbyclient');
     });
     const dispatch = createDispatcher(service);
-    await context.exposeBinding('__ztpInvoke', (_source, channel: unknown, payload: unknown) =>
-      dispatch(channel, payload),
+    await context.exposeBinding(
+      '__ztpInvoke',
+      async (_source, channel: unknown, payload: unknown) => {
+        const result = await dispatch(channel, payload);
+        if (!result.ok)
+          log.push(`call ${String(channel)}: ${result.error.code}: ${result.error.message}`);
+        return result;
+      },
     );
     await context.addInitScript({ content: bridge });
     page = await context.newPage();
@@ -143,11 +157,16 @@ export async function launchWorkstation(
         .catch(() => undefined);
     };
     service.on('event', deliver);
+    // The app's own events, as context for a failure (the last few hundred only).
+    service.on('event', (event, payload) => {
+      log.push(`event ${event}: ${JSON.stringify(payload).slice(0, 300)}`);
+      if (log.length > 400) log.splice(0, log.length - 400);
+    });
     await page.goto(`${server.origin}/index.html`);
   };
   await open();
 
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  let capturing: Promise<unknown> = Promise.resolve();
   const ws: Workstation = {
     get page() {
       return page;
@@ -166,8 +185,34 @@ export async function launchWorkstation(
     dataDir,
     foreignRequests,
     log,
-    async screenshot(name) {
-      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+    async screenshot(name, options = {}) {
+      await savePng(
+        await page.screenshot({ fullPage: options.fullPage ?? false }),
+        path.join(SCREENSHOT_DIR, `${name}.png`),
+      );
+    },
+    captureFailure(test, error) {
+      const folder = path.join(FAILURE_DIR, slug(test));
+      const capture = (async () => {
+        mkdirSync(folder, { recursive: true });
+        const logFile = path.join(folder, 'app.log');
+        const lines = [...log];
+        if (error !== undefined)
+          lines.push(
+            `test error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+        writeFileSync(logFile, lines.join('\n') + '\n');
+        const shot = path.join(folder, 'screenshot.png');
+        try {
+          writeFileSync(shot, await page.screenshot({ fullPage: true, timeout: 15_000 }));
+          return { log: logFile, screenshot: shot };
+        } catch (e) {
+          writeFileSync(logFile, `no screenshot: ${(e as Error).message}\n`, { flag: 'a' });
+          return { log: logFile };
+        }
+      })();
+      capturing = capture.catch(() => undefined);
+      return capture;
     },
     async restart() {
       await context.close();
@@ -177,6 +222,7 @@ export async function launchWorkstation(
       await open();
     },
     async close() {
+      await capturing;
       await context?.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await service.dispose().catch(() => undefined);

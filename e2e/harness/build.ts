@@ -6,6 +6,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  watch,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -45,18 +46,45 @@ function sourceHash(): string {
   return h.digest('hex');
 }
 
+/** A lock older than this belongs to a build that died. */
+const STALE_LOCK_MS = 300_000;
+
+/**
+ * Resolves when `lock` is removed (inotify on its folder), or when it turns stale: the
+ * holder's build ends with an event, so no one polls.
+ */
+function lockReleased(lock: string, staleInMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      watcher.close();
+      clearTimeout(stale);
+      resolve();
+    };
+    const watcher = watch(path.dirname(lock), (_event, name) => {
+      if (name === path.basename(lock) && !existsSync(lock)) done();
+    });
+    const stale = setTimeout(done, Math.max(0, staleInMs));
+    // It may have gone between the failed mkdir and the watch.
+    if (!existsSync(lock)) done();
+  });
+}
+
 async function waitForLock(lock: string): Promise<void> {
-  for (let i = 0; ; i++) {
+  for (;;) {
     try {
       mkdirSync(lock);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than 5 minutes belongs to a build that died.
-      if (Date.now() - statSync(lock).mtimeMs > 300_000)
-        rmSync(lock, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 200));
     }
+    let age: number;
+    try {
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue; // released just now
+    }
+    if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    else await lockReleased(lock, STALE_LOCK_MS - age);
   }
 }
 

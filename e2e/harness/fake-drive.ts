@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -23,13 +23,17 @@ export function makeFakeUsbDrive(
   );
   mkdirSync(path.join(usbDisk, 'sdz1'), { recursive: true });
   mkdirSync(path.join(usbDisk, 'device'), { recursive: true });
-  writeFileSync(path.join(usbDisk, 'size'), '61440000\n');
+  // Sizes in 512-byte sectors, those of the file system the folder lives on, so that the free
+  // space the app reads (statfs of the real mount) fits inside the drive's size.
+  const fs = statfsSync(mountPoint);
+  const sectors = Math.floor((fs.blocks * fs.bsize) / 512);
+  writeFileSync(path.join(usbDisk, 'size'), `${sectors}\n`);
   writeFileSync(path.join(usbDisk, 'removable'), '1\n');
   writeFileSync(path.join(usbDisk, 'ro'), '0\n');
   writeFileSync(path.join(usbDisk, 'device', 'vendor'), 'SanDisk\n');
   writeFileSync(path.join(usbDisk, 'device', 'model'), 'Ultra Fit\n');
   writeFileSync(path.join(usbDisk, 'sdz1', 'partition'), '1\n');
-  writeFileSync(path.join(usbDisk, 'sdz1', 'size'), '61438000\n');
+  writeFileSync(path.join(usbDisk, 'sdz1', 'size'), `${sectors - 2048}\n`);
   mkdirSync(path.join(root, 'sys/class/block'), { recursive: true });
   mkdirSync(path.join(root, 'sys/block'), { recursive: true });
   symlinkSync(path.join(usbDisk, 'sdz1'), path.join(root, 'sys/class/block/sdz1'));

@@ -159,4 +159,24 @@ export class AppPages {
     await ok.waitFor();
     return (await ok.textContent()) ?? '';
   }
+
+  // ---- export ----
+
+  /**
+   * Exports a closed batch to the removable drive whose entry shows `driveLabel`, and returns
+   * the verification result the screen shows once the manifest is read back from the drive.
+   */
+  async exportBatch(batchName: string, driveLabel: string, timeout = 180_000): Promise<string> {
+    await this.nav('Export');
+    const p = this.page;
+    const select = p.getByLabel('Batch to export');
+    const option = select.locator('option', { hasText: batchName });
+    await option.waitFor({ state: 'attached' });
+    await select.selectOption((await option.getAttribute('value')) ?? '');
+    await p.getByRole('radio', { name: new RegExp(driveLabel) }).check();
+    await this.button('Export manifest').click();
+    const verdict = p.getByRole('alert', { name: /^Manifest (verified|verification failed)$/ });
+    await verdict.waitFor({ timeout });
+    return (await verdict.textContent()) ?? '';
+  }
 }
