@@ -13,6 +13,8 @@ const DOMAIN_FOLDERS = [
   'src/manifest/**',
   'src/sim/**',
   'src/util/**',
+  // The app's services run in plain Node too (the e2e harness calls them without Electron).
+  'src/main/services/**',
 ];
 
 export default tseslint.config(
