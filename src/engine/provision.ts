@@ -239,6 +239,8 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       } catch (e) {
         throw new StepError(explainFailure('connect', e), { cause: e });
       }
+      // A run killed mid-device leaves its objects loaded in a TPM without a resource manager.
+      const leftovers = await ops.flushLeftovers();
       const identity = await ops.identify();
       deviceId = identity.deviceId;
       checkCapable(identity, profile);
@@ -290,7 +292,12 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       if (resumeFrom) {
         rowId = resumeFrom.rowId;
         store.updateDevice(rowId, { slot, tpmName, identity: JSON.stringify(identity) });
-        journal('identify', 'end', { resumed: true, slot, tpmName });
+        journal('identify', 'end', {
+          resumed: true,
+          slot,
+          tpmName,
+          ...(leftovers.length > 0 ? { flushedHandles: leftovers.map(hex32) } : {}),
+        });
         store.audit({
           actor: this.#opts.operator,
           action: 'device.resume',
@@ -310,6 +317,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         journal('identify', 'end', {
           vendor: identity.manufacturer,
           firmware: identity.firmwareVersion,
+          ...(leftovers.length > 0 ? { flushedHandles: leftovers.map(hex32) } : {}),
         });
       }
 

@@ -8,7 +8,7 @@ import { probeTpm, type TpmInfo } from '../tpm/probe.ts';
 import { EMPTY_AUTH } from '../tpm/session.ts';
 import { EK_PROFILES, ecdaaKeyTemplate, storagePrimaryEcc } from '../tpm/templates.ts';
 import { Tpm, type TpmOptions } from '../tpm/tpm.ts';
-import { openTransport } from '../tpm/transport/open.ts';
+import { openTransport, parseTpmName } from '../tpm/transport/open.ts';
 import type { SendOptions, Transport } from '../tpm/transport/transport.ts';
 import type { TPMTPublic } from '../tpm/types/public.ts';
 import { TPMA_NV, type LayoutProfile } from './profiles.ts';
@@ -85,17 +85,26 @@ export function identityFromProbe(info: TpmInfo): TpmIdentity {
 export class TpmLayerOps implements TpmOps {
   readonly #tpm: Tpm;
   readonly #timer: TimedTransport;
+  /** No resource manager between us and the TPM: what is loaded stays loaded. */
+  readonly #exclusive: boolean;
 
-  private constructor(tpm: Tpm, timer: TimedTransport) {
+  private constructor(tpm: Tpm, timer: TimedTransport, exclusive: boolean) {
     this.#tpm = tpm;
     this.#timer = timer;
+    this.#exclusive = exclusive;
   }
 
   static async open(name: string, options: TpmOptions = {}): Promise<TpmLayerOps> {
     const { transport, control } = openTransport(name, options);
+    const address = parseTpmName(name);
+    const exclusive = address.kind === 'swtpm' || address.raw;
     const timer = new TimedTransport(transport);
     const tpm = new Tpm(timer, options, control);
-    return new TpmLayerOps(tpm, timer);
+    return new TpmLayerOps(tpm, timer, exclusive);
+  }
+
+  async flushLeftovers(): Promise<number[]> {
+    return this.#exclusive ? this.#tpm.flushTransients() : [];
   }
 
   get name(): string {

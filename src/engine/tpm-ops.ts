@@ -43,6 +43,14 @@ export interface TpmOps {
   readonly name: string;
   /** Total time spent in TPM round trips so far, in milliseconds. */
   readonly tpmMs: number;
+  /**
+   * Flushes the transient objects and sessions that a killed process left loaded in a TPM
+   * without a resource manager (swtpm, a raw device), where they stay until power-off and make
+   * the next Create fail with TPM_RC_OBJECT_MEMORY. Such TPMs allow one client at a time, so
+   * everything loaded is a leftover. Behind the kernel's resource manager it does nothing.
+   * Returns the handles flushed.
+   */
+  flushLeftovers(): Promise<number[]>;
   identify(): Promise<TpmIdentity>;
   /** The public point Q (65 bytes) of the ECC key persisted at `handle`, or undefined if free. */
   readPersistentKey(handle: number): Promise<Uint8Array | undefined>;

@@ -3,7 +3,8 @@
 // reports prints through labelAuditSink, so connecting them to the workstation's store is a
 // change to this file alone. The details come from the workstation's store (`--batch ID`,
 // with `--data-dir`), or, for a batch made elsewhere, from explicit flags (`--gpk`, `--name`).
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../cli/args.ts';
 import { requireBatch } from '../engine/batches.ts';
 import { labelInfoFor } from '../engine/labels.ts';
@@ -98,7 +99,16 @@ export async function resolveLabelBatch(
   }
   if (!batchId) throw new UsageError('missing --batch ID', usage);
   if (!values.gpk && !values.name) {
-    const ws = Workstation.open(values['data-dir'] ?? defaultDataDir());
+    const dataDir = values['data-dir'] ?? defaultDataDir();
+    // Never create a store just to find that the batch is not in it.
+    if (!existsSync(path.join(dataDir, 'ztp.db'))) {
+      throw new UsageError(
+        `batch ${batchId}: there is no workstation store in ${dataDir} (give --data-dir DIR); ` +
+          'for a batch made elsewhere, pass --gpk FILE and --name NAME',
+        usage,
+      );
+    }
+    const ws = Workstation.open(dataDir);
     try {
       return labelInfoFor(ws, requireBatch(ws, batchId), { withDevices: true });
     } finally {
@@ -107,7 +117,7 @@ export async function resolveLabelBatch(
   }
   if (!values.gpk || !values.name) {
     throw new UsageError(
-      `batch ${batchId}: for a batch that is not in this workstation's store, pass both --gpk FILE and --name NAME`,
+      `batch ${batchId}: for a batch that is not in this workstation's store, pass --gpk FILE and --name NAME together`,
       usage,
     );
   }

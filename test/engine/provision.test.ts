@@ -5,8 +5,11 @@ import { verifyCredentialBytes, verifySignatureBytes } from '../../src/crypto/ec
 import { loadWorkstationTrust } from '../../src/engine/trust.ts';
 import type { ProvisionEvent } from '../../src/engine/events.ts';
 import { PROFILES } from '../../src/engine/profiles.ts';
+import { TPM_RH } from '../../src/tpm/constants.ts';
+import { TpmError } from '../../src/tpm/errors.ts';
+import { storagePrimaryEcc } from '../../src/tpm/templates.ts';
 import { Provisioner, type ProvisionOptions } from '../../src/engine/provision.ts';
-import { openTpmOps } from '../../src/engine/tpm-adapter.ts';
+import { TpmLayerOps, openTpmOps } from '../../src/engine/tpm-adapter.ts';
 import type { Workstation } from '../../src/engine/workstation.ts';
 import type { Simulator, SwtpmInstance } from '../../src/sim/simulator.ts';
 import { newBatch, newFixture, newWorkstation, trustFixture } from '../helpers/workstation.ts';
@@ -201,6 +204,34 @@ describe('provisioning on swtpm', () => {
     expect(nvReadWithTpm2Tools(t!, XTT.nv.credential).equals(Buffer.from(row.credential!))).toBe(
       true,
     );
+    await t!.stop();
+    ws.close();
+  });
+
+  it('flushes what a killed process left loaded in a TPM without a resource manager', async () => {
+    const ws = await newWorkstation();
+    const [t] = await sim.startMany(1);
+    trustFixture(ws, sim);
+    const batch = await newBatch(ws, pool);
+    // A process that dies holding objects: fill every object slot, then go away without flushing.
+    const dead = await TpmLayerOps.open(t!.name);
+    let loaded = 0;
+    for (; loaded < 16; loaded++) {
+      try {
+        await dead.tpm.CreatePrimary(TPM_RH.OWNER, storagePrimaryEcc());
+      } catch (e) {
+        expect((e as TpmError).code).toBe(0x902); // TPM_RC_OBJECT_MEMORY
+        break;
+      }
+    }
+    expect(loaded).toBeGreaterThan(0);
+    await dead.close();
+
+    const summary = await provisioner(ws, batch.id).run([t!.name]);
+    expect(summary.provisioned, JSON.stringify(summary.devices)).toBe(1);
+    const row = ws.store.listDevices(batch.id)[0]!;
+    const identify = ws.store.journal(row.rowId).find((j) => j.step === 'identify')!;
+    expect(JSON.parse(identify.data).flushedHandles).toHaveLength(loaded);
     await t!.stop();
     ws.close();
   });

@@ -1,5 +1,5 @@
 // `ztp label` and `ztp print` as an operator runs them (bin/ztp in a child process).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,9 +97,19 @@ describe('ztp label', () => {
   });
 
   it('asks for the batch details it needs', async () => {
-    const r = await runCli(['label', '--batch', BATCH, '--out', path.join(dir, 'x.pdf')]);
+    // An empty data folder: no store is created just to look the batch up.
+    const dataDir = path.join(dir, 'no-workstation');
+    const env = { ZTP_DATA_DIR: dataDir };
+    const r = await runCli(['label', '--batch', BATCH, '--out', path.join(dir, 'x.pdf')], { env });
     expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no workstation store in .*no-workstation/);
     expect(r.stderr).toMatch(/pass --gpk FILE and --name NAME/);
+    expect(existsSync(dataDir)).toBe(false);
+    const half = await runCli(['label', '--batch', BATCH, '--gpk', GPK_FILE, '--out', 'x.pdf'], {
+      env,
+    });
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/pass --gpk FILE and --name NAME together/);
   });
 });
 
