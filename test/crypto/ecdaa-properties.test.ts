@@ -5,7 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   EcdaaFormatError,
+  checkCredentialBytes,
+  checkSignatureBytes,
+  decodeSignature,
+  encodeSignature,
   generateIssuerKeyPair,
+  signatureDigest,
   generateMemberKeyPair,
   issueCredentialBytes,
   signBytes,
@@ -15,8 +20,11 @@ import {
   verifySignatureBytes,
 } from '../../src/crypto/ecdaa.ts';
 import {
+  Fn,
   Fp12,
   GROUP_ORDER,
+  encodeScalar,
+  hashToScalar,
   P1,
   P2,
   pairing,
@@ -164,5 +172,51 @@ describe('every byte matters', () => {
     const elsewhere = signBytes(sk, credential, msg, enc('another basename'));
     expect(again.subarray(356)).toEqual(sigBsn.subarray(356));
     expect(elsewhere.subarray(356)).not.toEqual(sigBsn.subarray(356));
+  });
+});
+
+// Each of the two pairing equations must be checked on its own: an attacker who controls one
+// side of one equation while keeping the other true must still be refused.
+describe('each pairing equation is checked', () => {
+  const { ipk, isk } = generateIssuerKeyPair();
+  const gpk = ipk.slice(0, 258);
+  const otherGpk = generateIssuerKeyPair().ipk.slice(0, 258);
+  // X (the first 129 bytes) from one group and Y from the other: a valid-looking GPK for which
+  // exactly one of the two equations holds.
+  const xOtherYOwn = Uint8Array.from([...otherGpk.subarray(0, 129), ...gpk.subarray(129)]);
+  const xOwnYOther = Uint8Array.from([...gpk.subarray(0, 129), ...otherGpk.subarray(129)]);
+  const nonce = enc('equation-nonce');
+  const { pk, sk } = generateMemberKeyPair(nonce);
+  const { credential, credentialSignature } = issueCredentialBytes(pk, isk);
+  const msg = enc('equation message');
+  const sig = signBytes(sk, credential, msg);
+
+  it('a credential against a GPK with only X or only Y of its group fails', () => {
+    expect(checkCredentialBytes(credential, credentialSignature, pk, gpk)).toBeNull();
+    for (const mixed of [xOtherYOwn, xOwnYOther]) {
+      expect(checkCredentialBytes(credential, credentialSignature, pk, mixed)).toMatch(
+        /pairing check failed/,
+      );
+    }
+  });
+
+  it('a signature against a GPK with only X or only Y of its group fails', () => {
+    expect(checkSignatureBytes(sig, msg, gpk)).toBeNull();
+    for (const mixed of [xOtherYOwn, xOwnYOther]) {
+      expect(checkSignatureBytes(sig, msg, mixed)).toMatch(/pairing check failed/);
+    }
+  });
+
+  it('a forgery that keeps R, T, W of a seen signature and picks its own S is refused', () => {
+    // e(T, P2) = e(R + W, X) still holds; only e(R, Y) = e(S, P2) can catch it.
+    const seen = decodeSignature(sig);
+    const forgedSk = 0x1234567890abcdefn;
+    const S = seen.W.multiply(Fn.inv(forgedSk));
+    const k = 0xfeedbeefn;
+    const E = S.multiply(k);
+    const n = encodeScalar(0x42n);
+    const c = hashToScalar(n, signatureDigest(E, S, seen.W, msg));
+    const forged = encodeSignature({ ...seen, S, c, s: Fn.add(k, Fn.mul(c, forgedSk)), n });
+    expect(checkSignatureBytes(forged, msg, gpk)).toMatch(/pairing check failed/);
   });
 });
