@@ -23,6 +23,14 @@ export class UsageError extends Error {
   }
 }
 
+/** `--help` or `-h` among a command's arguments: main prints the usage on stdout, exit 0. */
+export class HelpRequest extends Error {
+  constructor(readonly usage: string) {
+    super('help requested');
+    this.name = 'HelpRequest';
+  }
+}
+
 export interface CliIO {
   out(line: string): void;
   err(line: string): void;
@@ -51,6 +59,9 @@ export function parseCommandArgs<T extends Options>(
   usage: string,
   { positionals = 0 }: { positionals?: number } = {},
 ) {
+  const end = argv.indexOf('--');
+  const own = end === -1 ? argv : argv.slice(0, end);
+  if (own.includes('--help') || own.includes('-h')) throw new HelpRequest(usage);
   try {
     const parsed = parseArgs({
       args: argv,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { EXIT, UsageError, processIO } from './args.ts';
+import { EXIT, HelpRequest, UsageError, processIO } from './args.ts';
 import { COMMANDS } from './registry.ts';
 import './commands/index.ts';
 
@@ -33,6 +33,10 @@ export async function run(argv: string[]): Promise<number> {
     const module = await command.load();
     return await module.main(rest, processIO);
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      processIO.out(`usage: ${e.usage}`);
+      return EXIT.OK;
+    }
     if (e instanceof UsageError) {
       processIO.err(`ztp ${name}: ${e.message}`);
       if (e.usage) processIO.err(`usage: ${e.usage}`);

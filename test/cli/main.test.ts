@@ -20,4 +20,18 @@ describe('bin/ztp', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it.each([
+    ['tpm', 'info'],
+    ['sim', 'start'],
+    ['ecdaa', 'verify'],
+    ['manifest', 'verify'],
+    ['provision', '--batch'],
+  ])('prints the usage of ztp %s %s on --help and exits 0', async (...words) => {
+    const r = await runCli([...words, '--help']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: ztp /);
+    expect(r.stdout).toContain(`ztp ${words.join(' ')}`);
+  });
 });
