@@ -3,7 +3,7 @@ import { CliError, printResult, table } from '../common.ts';
 import { TpmFormatError, TpmTransportError } from '../../tpm/errors.ts';
 import { listTpmDevices } from '../../tpm/list.ts';
 import { probeTpm, type TpmInfo } from '../../tpm/probe.ts';
-import { openTpm } from '../../tpm/tpm.ts';
+import { DEFAULT_TIMEOUTS, openTpm } from '../../tpm/tpm.ts';
 import { TpmNameError } from '../../tpm/transport/open.ts';
 
 const USAGE = {
@@ -74,7 +74,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const tpm = await openTpm(name, {
       forceRawDevice: values['force-raw'],
       onWarning: (m) => io.err(m),
-      ...(timeoutMs ? { timeoutMs, timeouts: { CreatePrimary: timeoutMs } } : {}),
+      // --timeout is for every command, the slow ones (CreatePrimary, Create…) included.
+      ...(timeoutMs
+        ? {
+            timeoutMs,
+            timeouts: Object.fromEntries(Object.keys(DEFAULT_TIMEOUTS).map((c) => [c, timeoutMs])),
+          }
+        : {}),
     }).catch(environmentError);
     try {
       const info = await probeTpm(tpm, { recreateEks: !values['no-recreate-ek'] }).catch(
