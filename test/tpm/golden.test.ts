@@ -2,6 +2,7 @@
  * Golden bytes: the exact command each method puts on the wire, field by field from Part 3,
  * and the parsing of responses (captured from swtpm / libtpms 0.9 where noted).
  */
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TPM_ALG, TPM_CAP, TPM_PT, TPM_RH, TPM_SE, TPMA_NV } from '../../src/tpm/constants.ts';
 import { fromHex, toHex } from '../../src/tpm/marshal.ts';
@@ -63,7 +64,7 @@ describe('golden command bytes', () => {
     ]);
   });
 
-  it('GetRandom(16) — the same bytes tpm2_getrandom 16 sends', async () => {
+  it('GetRandom(4) — the same bytes tpm2_getrandom 4 sends', async () => {
     const { sent, result } = await golden([ok('0004 01020304')], (t) => t.GetRandom(4));
     expect(sent).toEqual([hex('8001 0000000c 0000017b 0004')]);
     expect(Array.from(result as Uint8Array)).toEqual([1, 2, 3, 4]);
@@ -330,5 +331,46 @@ describe('response parsing', () => {
     expect((e as Error).name).toBe('TpmFormatError');
     expect((e as Error).message).toMatch(message);
     expect((e as Error).message).toMatch(/re-read the TPM's state/);
+  });
+
+  it('NV_UndefineSpaceSpecial(index, policy session) after PolicyCommandCode, with its HMAC', async () => {
+    // An index with POLICY_DELETE (and PPWRITE): its public area (nameAlg SHA-256) and name.
+    const nvPublic = hex(`01500000 000b 00000401 0020 ${'ab'.repeat(32)} 0008`);
+    const nvName = '000b' + createHash('sha256').update(Buffer.from(nvPublic, 'hex')).digest('hex');
+    const nonceTPM = '66'.repeat(32);
+    // paramSize 0; the policy session answers with a new nonce and no HMAC, then the password.
+    const undefined2Sessions = `00000000 0020 ${'77'.repeat(32)} 00 0000 0000010000`;
+    const { sent } = await golden(
+      [
+        ok(`03000000 0020 ${nonceTPM}`),
+        ok(),
+        ok(`${(nvPublic.length / 2).toString(16).padStart(4, '0')} ${nvPublic} 0022 ${nvName}`),
+        '8002 00000038 00000000'.replace(/ /g, '') + hex(undefined2Sessions),
+      ],
+      async (t) => {
+        const s = await t.StartAuthSession(TPM_SE.POLICY, TPM_ALG.SHA256);
+        await t.PolicyCommandCode(s, 0x11f);
+        await t.NV_UndefineSpaceSpecial(0x01500000, s);
+      },
+    );
+    expect(sent[1]).toBe(hex('8001 00000012 0000016c 03000000 0000011f'));
+    expect(sent[2]).toBe(hex('8001 0000000e 00000169 01500000'));
+    const cmd = sent[3]!;
+    // Handles nvIndex, TPM_RH_PLATFORM; authorization: the policy session (nonce,
+    // continueSession, HMAC) then the empty password for the platform.
+    expect(cmd.slice(0, 2 * 22)).toBe(hex('8002 00000068 0000011f 01500000 4000000c 00000052'));
+    expect(cmd.slice(2 * 22, 2 * 28)).toBe(hex('03000000 0020'));
+    const nonceCaller = cmd.slice(2 * 28, 2 * 60);
+    expect(cmd.slice(2 * 60, 2 * 63)).toBe(hex('01 0020'));
+    const mac = cmd.slice(2 * 63, 2 * 95);
+    expect(cmd.slice(2 * 95)).toBe(hex(PW).slice(8));
+    // HMAC(key = empty: unbound, unsalted, no auth value; cpHash ‖ nonceCaller ‖ nonceTPM ‖ attrs)
+    const cpHash = createHash('sha256')
+      .update(Buffer.from('0000011f' + nvName + '4000000c', 'hex'))
+      .digest();
+    const expected = createHmac('sha256', Buffer.alloc(0))
+      .update(Buffer.concat([cpHash, Buffer.from(nonceCaller + nonceTPM + '01', 'hex')]))
+      .digest('hex');
+    expect(mac).toBe(expected);
   });
 });
