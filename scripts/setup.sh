@@ -12,6 +12,10 @@ have swtpm_setup || need_pkgs+=(swtpm-tools)
 have tpm2_nvread || need_pkgs+=(tpm2-tools)
 have openssl || need_pkgs+=(openssl)
 have lp || need_pkgs+=(cups-client) # ztp print: lp, lpstat
+# better-sqlite3 builds from source on Node 20 (node-gyp: python3, make, a C++ compiler).
+have python3 || need_pkgs+=(python3)
+have make || need_pkgs+=(make)
+have g++ || need_pkgs+=(g++)
 if [ "${ZTP_SETUP_EXTRA:-}" != "" ]; then
   for p in $ZTP_SETUP_EXTRA; do dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p"); done
 fi
