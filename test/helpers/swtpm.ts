@@ -2,12 +2,11 @@
  * Simulated TPMs for tests: each test file owns its swtpm instances (they die with the test
  * process, even when it crashes) in its own temporary folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { Simulator, type SimulatorOptions, type SwtpmInstance } from '../../src/sim/simulator.ts';
 import type { Tpm } from '../../src/tpm/tpm.ts';
+import { tempDir } from './temp.ts';
 
 export interface SwtpmFixture {
   sim: Simulator;
@@ -16,10 +15,7 @@ export interface SwtpmFixture {
   tpms: Tpm[];
 }
 
-/** A short temporary folder (unix socket paths are limited to 107 bytes). */
-export function tempDir(prefix = 'ztp-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir };
 
 /**
  * Starts `count` swtpm instances before the file's tests and stops them after. Template
