@@ -193,9 +193,8 @@ export function parseLabelPayload(payload: string | Uint8Array): {
   gpk: Uint8Array;
 } {
   if (typeof payload !== 'string') {
-    if (asciiPrefix(payload, TEXT_PREFIX.length) === TEXT_PREFIX) {
-      return parseLabelPayload(new TextDecoder('latin1').decode(payload));
-    }
+    const asText = new TextDecoder('latin1').decode(payload);
+    if (asText.trimStart().startsWith(TEXT_PREFIX)) return parseLabelPayload(asText);
     if (asciiPrefix(payload, 3) !== 'ZTP') {
       throw new LabelPayloadError(
         'foreign',
@@ -207,8 +206,11 @@ export function parseLabelPayload(payload: string | Uint8Array): {
     }
     return parseBody(payload.subarray(4), 'byte');
   }
-  // Keyboard-wedge scanners end a scan with CR or LF; a space is a base45 digit, so keep it.
-  const text = payload.replace(/[\r\n]+$/, '');
+  // Scanners and copy-paste add whitespace around a scan (keyboard wedges end it with CR or
+  // LF). Trimming it never changes a valid payload: a space is a base45 digit, but never the
+  // last one (the last digit of a group is at most 65535 / 2025 = 32, or 255 / 45 = 5 for a
+  // final single byte, and a space is 36), and nothing before "ZTP1:" is ours.
+  const text = payload.trim();
   if (!text.startsWith(TEXT_PREFIX)) {
     const other = /^ZTP(\d+):/.exec(text);
     if (other) throw unsupported(other[1]!);
@@ -282,7 +284,7 @@ export function encodeDevicePayload(deviceId: string): string {
 
 /** Reads a per-device label's text back to the device id (lower-case hex). */
 export function parseDevicePayload(text: string): { deviceId: string } {
-  const t = text.replace(/[\r\n]+$/, '');
+  const t = text.trim();
   if (!t.startsWith(DEVICE_TEXT_PREFIX)) {
     throw new LabelPayloadError(
       'foreign',

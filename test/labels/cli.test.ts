@@ -83,6 +83,11 @@ describe('ztp label', () => {
       '--json',
     ]);
     expect(JSON.parse(h.stdout).batchId).toBe(BATCH);
+    // What a scanner or a copy from a terminal hands over: spaces and a newline around it.
+    const padded = await runCli(['label', 'parse', '--payload', `  ${text} \n`, '--json']);
+    expect(padded.stderr).toBe('');
+    expect(padded.code).toBe(0);
+    expect(JSON.parse(padded.stdout).batchId).toBe(BATCH);
   });
 
   it('rejects damaged and foreign payloads with a clear message and exit 1', async () => {

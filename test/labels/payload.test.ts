@@ -74,8 +74,38 @@ describe('label payload v1', () => {
       expect(parseLabelPayload(new TextEncoder().encode(text))).toEqual({ batchId: UUID, gpk });
       // A keyboard-wedge scanner ends with a newline.
       expect(parseLabelPayload(text + '\r\n')).toEqual({ batchId: UUID, gpk });
+      // Scanners and copy-paste add spaces and tabs around it, in text and as bytes.
+      expect(parseLabelPayload(`  ${text} \t\n`)).toEqual({ batchId: UUID, gpk });
+      expect(parseLabelPayload(new TextEncoder().encode(` \t${text}  `))).toEqual({
+        batchId: UUID,
+        gpk,
+      });
     });
   }
+
+  it('never ends the text form with a space, so trimming cannot change a valid payload', () => {
+    const id = fc.stringMatching(/^[\x21-\x7e]{1,40}$/);
+    const gpk = fc.uint8Array({ minLength: 258, maxLength: 258 }).map((g) => {
+      g[0] = 4;
+      g[129] = 4;
+      return g;
+    });
+    fc.assert(
+      fc.property(id, gpk, (batchId, g) => {
+        const text = encodeTextPayload({ batchId, gpk: g });
+        expect(text.trim()).toBe(text);
+        expect(parseLabelPayload(` ${text} `)).toEqual({ batchId, gpk: g });
+      }),
+      { numRuns: 200 },
+    );
+    // Every final group: two bytes (three digits) or one byte (two digits).
+    const endingInSpace: number[] = [];
+    for (let n = 0; n < 65536; n++) {
+      if (base45Encode(new Uint8Array([n >> 8, n & 0xff])).endsWith(' ')) endingInSpace.push(n);
+      if (n < 256 && base45Encode(new Uint8Array([n])).endsWith(' ')) endingInSpace.push(n);
+    }
+    expect(endingInSpace).toEqual([]);
+  });
 
   it('round-trips random batch ids and GPK bytes', () => {
     const id = fc.stringMatching(/^[\x21-\x7e]{1,40}$/);
@@ -184,5 +214,6 @@ describe('label payload v1', () => {
     expect(parseDevicePayload(text)).toEqual({ deviceId: id });
     expect(kindOf(() => encodeDevicePayload('12'))).toBe('invalid-input');
     expect(kindOf(() => parseDevicePayload('ZTPD1:XYZ'))).toBe('damaged');
+    expect(parseDevicePayload(` ${text}\t\r\n`)).toEqual({ deviceId: id });
   });
 });
