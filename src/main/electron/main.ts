@@ -11,6 +11,7 @@ import { IPC_EVENT, IPC_INVOKE } from '../ipc-contract.ts';
 import { AppService } from '../services/app-service.ts';
 import { createDispatcher } from '../services/dispatcher.ts';
 import { createAppParts } from '../services/parts.ts';
+import { SimulatedFixture } from '../services/simulated.ts';
 import { ElectronLabelPrinter } from './printer.ts';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAppUrl } from './security.ts';
 
@@ -109,10 +110,14 @@ async function main(): Promise<void> {
   lockDownSession();
   serveRenderer();
 
+  const dataDir = defaultDataDir();
   const parts = await createAppParts({
     printer: new ElectronLabelPrinter(() => mainWindow?.webContents),
+    // Settings → simulated fixture slots: swtpm TPMs for training and trying the app, made in
+    // the data folder (their EK certificates chain to the CA in simulated-fixture/).
+    simulated: new SimulatedFixture(path.join(dataDir, 'simulated-fixture')),
   });
-  const service = new AppService({ dataDir: defaultDataDir(), ...parts });
+  const service = new AppService({ dataDir, ...parts });
   const dispatch = createDispatcher(service);
 
   ipcMain.handle(IPC_INVOKE, (event, channel: unknown, payload: unknown) => {
