@@ -15,6 +15,10 @@ import { RemovableDriveSource } from '../src/main/services/drives.ts';
 import { ManifestExporter } from '../src/main/services/exporter.ts';
 import { Workstation } from '../src/engine/workstation.ts';
 import { SettingsFixture } from '../src/main/services/fixture.ts';
+import { runCli } from '../test/helpers/run-cli.ts';
+import { fakePrinter } from '../test/labels/helpers.ts';
+
+const PASS = 'correct horse battery';
 
 describe('IPC dispatcher', () => {
   let dir: string;
@@ -94,8 +98,89 @@ describe('IPC dispatcher', () => {
     expect(JSON.stringify(bad)).toContain('Unknown layout profile');
   });
 
+  /** A workstation with supervisor Ada, operator Olaf and one batch; returns its id. */
+  async function workstationWithBatch(): Promise<string> {
+    expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);
+    const created = await dispatch('batches.create', {
+      name: 'B1',
+      profile: 'xtt-platform',
+      ekPolicy: 'warn',
+    });
+    expect(created, JSON.stringify(created)).toMatchObject({ ok: true });
+    const second = Workstation.open(path.join(dir, 'data'));
+    try {
+      second.addOperator('Ada', 'Olaf', 'operator');
+    } finally {
+      second.close();
+    }
+    return (created as { value: { id: string } }).value.id;
+  }
+
+  async function signIn(operator: string): Promise<void> {
+    expect((await dispatch('app.lock', {})).ok).toBe(true);
+    expect((await dispatch('app.unlock', { operator, passphrase: PASS })).ok).toBe(true);
+  }
+
+  it('a label printed by the CLI is a reprint in the app, and the other way round', async () => {
+    const batchId = await workstationWithBatch();
+    const printer = await fakePrinter();
+    const cliPrint = (...args: string[]) =>
+      runCli([
+        'print',
+        '--batch',
+        batchId,
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--printer',
+        `zpl://127.0.0.1:${printer.port}`,
+        ...args,
+      ]);
+    try {
+      const first = await cliPrint('--operator', 'Olaf');
+      expect(first.code, first.stderr).toBe(0);
+      expect(await dispatch('labels.preview', { batchId })).toMatchObject({
+        ok: true,
+        value: { printed: 1 },
+      });
+      const request = { batchId, printer: 'Fake', copies: 1, reprintReason: '' };
+      await signIn('Olaf');
+      expect(await dispatch('labels.print', request)).toMatchObject({
+        ok: false,
+        error: { code: 'permission' },
+      });
+      await signIn('Ada');
+      expect(await dispatch('labels.print', request)).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+      expect(
+        await dispatch('labels.print', { ...request, reprintReason: 'label torn' }),
+      ).toMatchObject({ ok: true, value: { reprint: true } });
+
+      // Both programs record the same actions, and the CLI counts the app's print too.
+      const again = await cliPrint('--operator', 'Ada');
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/printed 2 times already .*--reprint --reason TEXT/);
+      const ws = Workstation.open(path.join(dir, 'data'));
+      try {
+        expect(
+          ws.store
+            .listAudit({ batchId })
+            .filter((e) => e.action.startsWith('label.'))
+            .map((e) => [e.actor, e.action]),
+        ).toEqual([
+          ['Olaf', 'label.printed'],
+          ['Ada', 'label.reprinted'],
+        ]);
+      } finally {
+        ws.close();
+      }
+    } finally {
+      await printer.close();
+    }
+  }, 60_000);
+
   it('an export takes a supervisor and a closed batch, as in the CLI', async () => {
-    const PASS = 'correct horse battery';
     expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);
     const created = await dispatch('batches.create', {
       name: 'B1',

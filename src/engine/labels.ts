@@ -1,5 +1,6 @@
+import { isLabelPrintAction, type LabelAuditEvent } from '../labels/audit.ts';
 import type { LabelInfo } from '../labels/types.ts';
-import type { BatchRow } from '../store/store.ts';
+import type { AuditEvent, BatchRow } from '../store/store.ts';
 import type { Workstation } from './workstation.ts';
 
 /** The facility's name printed on labels: the `facility.name` setting, else the station. */
@@ -30,4 +31,32 @@ export function labelInfoFor(
         }
       : {}),
   };
+}
+
+/**
+ * Every recorded print and reprint of a batch's label, oldest first, whichever program (CLI or
+ * app) printed it. A batch with any is printed again only as a reprint.
+ */
+export function labelPrints(ws: Workstation, batchId: string): AuditEvent[] {
+  return ws.store.listAudit({ batchId }).filter((e) => isLabelPrintAction(e.action));
+}
+
+/** How often a batch's label was printed (first prints and reprints). */
+export function labelPrintCount(ws: Workstation, batchId: string): number {
+  return labelPrints(ws, batchId).length;
+}
+
+/** Records a print or reprint of a batch's label in the workstation's audit trail. */
+export function recordLabelPrint(
+  ws: Workstation,
+  event: LabelAuditEvent,
+  extra: Record<string, unknown> = {},
+): AuditEvent {
+  const { type, operator, batchId, ...details } = event;
+  return ws.store.audit({
+    actor: operator,
+    action: type,
+    batchId,
+    details: { ...details, ...extra },
+  });
 }

@@ -1,6 +1,33 @@
+/**
+ * The audit actions of a batch label print: the CLI and the desktop app record these names,
+ * and a batch's prints are counted by them (src/engine/labels.ts), so a label printed in one
+ * is a reprint in the other.
+ */
+export const LABEL_AUDIT_ACTIONS = {
+  printed: 'label.printed',
+  reprinted: 'label.reprinted',
+} as const;
+
+export type LabelAuditAction = (typeof LABEL_AUDIT_ACTIONS)[keyof typeof LABEL_AUDIT_ACTIONS];
+
+/**
+ * Names the desktop app recorded for prints before it shared LABEL_AUDIT_ACTIONS; audit trails
+ * are append-only, so those prints still count.
+ */
+const LEGACY_LABEL_PRINT_ACTIONS: readonly string[] = ['label.print', 'label.reprint'];
+
+/** True for an audit action that records a print or reprint of a batch's label. */
+export function isLabelPrintAction(action: string): boolean {
+  return (
+    action === LABEL_AUDIT_ACTIONS.printed ||
+    action === LABEL_AUDIT_ACTIONS.reprinted ||
+    LEGACY_LABEL_PRINT_ACTIONS.includes(action)
+  );
+}
+
 /** What the print functions report for the audit trail; the store records it. */
 export interface LabelAuditEvent {
-  type: 'label.printed' | 'label.reprinted';
+  type: LabelAuditAction;
   /** ISO time the printer or CUPS accepted the job. */
   at: string;
   operator: string;
@@ -41,7 +68,10 @@ export function emitAudit(
 ): LabelAuditEvent | undefined {
   if (!audit) return undefined;
   const event: LabelAuditEvent = {
-    type: audit.reprintReason !== undefined ? 'label.reprinted' : 'label.printed',
+    type:
+      audit.reprintReason !== undefined
+        ? LABEL_AUDIT_ACTIONS.reprinted
+        : LABEL_AUDIT_ACTIONS.printed,
     at: new Date().toISOString(),
     operator: audit.operator,
     batchId: audit.batchId,

@@ -1,14 +1,16 @@
-// Where the label commands get a batch's details and where their audit events go. Every
-// `ztp label` and `ztp print` command resolves `--batch ID` through resolveLabelBatch and
-// reports prints through labelAuditSink, so connecting them to the workstation's store is a
-// change to this file alone. The details come from the workstation's store (`--batch ID`,
-// with `--data-dir`), or, for a batch made elsewhere, from explicit flags (`--gpk`, `--name`).
+// Where the label commands get a batch's details, who may print it, and where their audit
+// events go. Every `ztp label` and `ztp print` command resolves `--batch ID` through
+// resolveLabelBatch; `ztp print` checks a store batch's print with checkStoreLabelPrint and
+// reports prints through labelAuditSink. The details come from the workstation's store
+// (`--batch ID`, with `--data-dir`), or, for a batch made elsewhere, from explicit flags
+// (`--gpk`, `--name`), which no audit trail but `--audit-log` covers.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../cli/args.ts';
 import { requireBatch } from '../engine/batches.ts';
-import { labelInfoFor } from '../engine/labels.ts';
+import { labelInfoFor, labelPrints, recordLabelPrint } from '../engine/labels.ts';
 import { Workstation, defaultDataDir } from '../engine/workstation.ts';
+import type { Role } from '../store/store.ts';
 import type { LabelAuditEvent } from './audit.ts';
 import { GPK_LENGTH } from './payload.ts';
 import type { LabelInfo } from './types.ts';
@@ -85,6 +87,14 @@ function readDeviceIds(file: string): { deviceId: string }[] {
     });
 }
 
+/**
+ * True when the flags name a batch of this workstation's store (`--batch ID` alone), false for
+ * a batch made elsewhere and described by `--gpk` and `--name`.
+ */
+export function isStoreBatch(values: BatchSourceValues): boolean {
+  return !values.gpk && !values.name;
+}
+
 /** The batch a label command works on, from `--batch ID` and the detail flags. */
 export async function resolveLabelBatch(
   values: BatchSourceValues,
@@ -98,7 +108,7 @@ export async function resolveLabelBatch(
     );
   }
   if (!batchId) throw new UsageError('missing --batch ID', usage);
-  if (!values.gpk && !values.name) {
+  if (isStoreBatch(values)) {
     const dataDir = values['data-dir'] ?? defaultDataDir();
     // Never create a store just to find that the batch is not in it.
     if (!existsSync(path.join(dataDir, 'ztp.db'))) {
@@ -143,27 +153,63 @@ export async function resolveLabelBatch(
   };
 }
 
+/** Every role may print a batch's first label (as in the desktop app); reprints need more. */
+const PRINT_ROLES: Role[] = ['operator', 'supervisor', 'auditor'];
+
+/**
+ * Checks, before anything is sent to a printer, that `operator` may print the label of store
+ * batch `batchId` now: a registered operator of this workstation for the first print; once
+ * the batch's label was printed (by the CLI or the app), only a supervisor's `--reprint` with
+ * a reason. Returns how often the label was printed before.
+ */
+export function checkStoreLabelPrint(
+  values: { 'data-dir'?: string },
+  batchId: string,
+  operator: string,
+  reprint: boolean,
+): number {
+  const ws = Workstation.open(values['data-dir'] ?? defaultDataDir());
+  try {
+    ws.requireRole(operator, 'print labels', PRINT_ROLES);
+    const batch = requireBatch(ws, batchId);
+    const prints = labelPrints(ws, batch.id);
+    const last = prints.at(-1);
+    if (last && !reprint) {
+      throw new Error(
+        `the label of batch ${batch.name} (${batch.id}) was printed ${prints.length === 1 ? 'once' : `${prints.length} times`} already ` +
+          `(last by ${last.actor} at ${last.at}); printing it again is a reprint: a supervisor passes --reprint --reason TEXT`,
+      );
+    }
+    if (!last && reprint) {
+      throw new Error(
+        `the label of batch ${batch.name} (${batch.id}) has not been printed yet: print it without --reprint and --reason`,
+      );
+    }
+    if (reprint) ws.requireRole(operator, 'reprint a batch label', ['supervisor']);
+    return prints.length;
+  } finally {
+    ws.close();
+  }
+}
+
 /** parseArgs options for where print audit events go. */
 export const AUDIT_SINK_OPTIONS = { 'audit-log': { type: 'string' } } as const;
 
 /**
- * The audit callback the print commands pass to the print functions. In this version each
- * event is appended as one JSON line to `--audit-log FILE` when given; the command also
- * prints it.
+ * The audit callback the print commands pass to the print functions: a store batch's print
+ * goes into the workstation's audit trail (the same actions the desktop app records), and
+ * each event is also appended as one JSON line to `--audit-log FILE` when given.
  */
-export function labelAuditSink(values: {
-  'audit-log'?: string;
-  'data-dir'?: string;
-  gpk?: string;
-}): (event: LabelAuditEvent) => void {
+export function labelAuditSink(
+  values: BatchSourceValues & { 'audit-log'?: string },
+): (event: LabelAuditEvent) => void {
   return (event) => {
     if (values['audit-log']) appendFileSync(values['audit-log'], JSON.stringify(event) + '\n');
     // A batch of this workstation: the print goes into its audit trail.
-    if (!values.gpk) {
+    if (isStoreBatch(values)) {
       const ws = Workstation.open(values['data-dir'] ?? defaultDataDir());
       try {
-        const { type, operator, batchId, ...details } = event;
-        ws.store.audit({ actor: operator, action: type, batchId, details });
+        recordLabelPrint(ws, event);
       } finally {
         ws.close();
       }

@@ -48,4 +48,10 @@ export {
   type PrinterTarget,
   type PrintLabelsRequest,
 } from './print.ts';
-export type { LabelAuditEvent, PrintAudit } from './audit.ts';
+export {
+  LABEL_AUDIT_ACTIONS,
+  isLabelPrintAction,
+  type LabelAuditAction,
+  type LabelAuditEvent,
+  type PrintAudit,
+} from './audit.ts';

@@ -156,4 +156,106 @@ describe('ztp print', () => {
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toMatch(/a reprint needs --reason/);
   });
+
+  it('warns that a batch given by --gpk/--name is in no audit trail without --audit-log', async () => {
+    const job = printer.nextJob();
+    const r = await runCli([
+      'print',
+      ...batchArgs,
+      '--printer',
+      `zpl://127.0.0.1:${printer.port}`,
+      '--operator',
+      'erin',
+    ]);
+    expect(r.code).toBe(0);
+    await job;
+    expect(r.stderr).toMatch(
+      /^warning: batch b7c1d2e3-\S+ is not in this workstation's store .*in no audit trail.*--audit-log FILE/,
+    );
+  });
+});
+
+describe('ztp print for a batch of the workstation', () => {
+  const dataDir = path.join(dir, 'ws');
+  const env = { ZTP_DATA_DIR: dataDir, ZTP_PASSPHRASE: 'label printing test' };
+  let batchId: string;
+  const print = (...args: string[]) =>
+    runCli(['print', '--batch', batchId, '--printer', `zpl://127.0.0.1:${printer.port}`, ...args], {
+      env,
+    });
+  const actions = async () =>
+    (
+      JSON.parse(
+        (await runCli(['audit', 'list', '--batch', batchId, '--json'], { env })).stdout,
+      ) as {
+        action: string;
+        actor: string;
+      }[]
+    ).filter((e) => e.action.startsWith('label.'));
+
+  beforeAll(async () => {
+    expect((await runCli(['init', '--operator', 'alice'], { env })).code).toBe(0);
+    expect(
+      (
+        await runCli(['operator', 'add', 'bob', '--role', 'operator', '--operator', 'alice'], {
+          env,
+        })
+      ).code,
+    ).toBe(0);
+    const created = await runCli(
+      ['batch', 'create', '--name', 'Lot 7', '--operator', 'alice', '--json'],
+      { env },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    batchId = (JSON.parse(created.stdout) as { id: string }).id;
+  }, 60_000);
+
+  it('prints once for a registered operator; after that only a supervisor reprints, with a reason', async () => {
+    const jobsBefore = printer.received.length;
+    // Never the OS user by default, and never someone the workstation does not know.
+    const nobody = await runCli(
+      ['print', '--batch', batchId, '--printer', `zpl://127.0.0.1:${printer.port}`],
+      { env: { ...env, ZTP_OPERATOR: '' } },
+    );
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toMatch(/name the acting operator with --operator NAME/);
+    const stranger = await print('--operator', 'mallory');
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toMatch(/Unknown operator 'mallory'/);
+    const early = await print('--operator', 'alice', '--reprint', '--reason', 'torn');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/has not been printed yet: print it without --reprint/);
+    const sent = printer.received.length;
+    expect(sent).toBe(jobsBefore);
+
+    const job = printer.nextJob();
+    const first = await runCli(
+      ['print', '--batch', batchId, '--printer', `zpl://127.0.0.1:${printer.port}`],
+      { env: { ...env, ZTP_OPERATOR: 'bob' } },
+    );
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    await job;
+
+    const again = await print('--operator', 'bob');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /the label of batch Lot 7 \(.*\) was printed once already \(last by bob at .*\); printing it again is a reprint: a supervisor passes --reprint --reason TEXT/,
+    );
+    const byOperator = await print('--operator', 'bob', '--reprint', '--reason', 'torn');
+    expect(byOperator.code).toBe(1);
+    expect(byOperator.stderr).toMatch(/'bob' may not reprint a batch label: .*supervisor/);
+    const noReason = await print('--operator', 'alice', '--reprint');
+    expect(noReason.code).toBe(2);
+    expect(printer.received).toHaveLength(sent + 1);
+
+    const reprintJob = printer.nextJob();
+    const reprint = await print('--operator', 'alice', '--reprint', '--reason', 'label torn');
+    expect(reprint.code, reprint.stderr).toBe(0);
+    await reprintJob;
+    expect(await actions()).toMatchObject([
+      { action: 'label.printed', actor: 'bob' },
+      { action: 'label.reprinted', actor: 'alice' },
+    ]);
+  }, 120_000);
 });

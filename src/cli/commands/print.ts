@@ -1,11 +1,15 @@
 // ztp print: print a batch's label on a CUPS printer or a network label printer; list printers;
-// show a job's state.
+// show a job's state. A store batch's label is printed once; every further print is a
+// supervisor's reprint with a reason, whether the first came from the CLI or the app.
 import os from 'node:os';
 import { EXIT, UsageError, parseCommandArgs, type CliIO } from '../args.ts';
+import { operatorOf } from '../common.ts';
 import {
   AUDIT_SINK_OPTIONS,
   BATCH_SOURCE_OPTIONS,
   BATCH_SOURCE_USAGE,
+  checkStoreLabelPrint,
+  isStoreBatch,
   labelAuditSink,
   resolveLabelBatch,
 } from '../../labels/batch-source.ts';
@@ -21,6 +25,7 @@ import {
 
 const USAGE = [
   `ztp print ${BATCH_SOURCE_USAGE} --printer NAME|zpl://HOST[:PORT] [--copies N] [--template NAME] [--format pdf|zpl] [--operator NAME] [--reprint --reason TEXT] [--wait] [--cups-server ADDR] [--audit-log FILE] [--json]`,
+  '  a store batch needs a registered --operator (or $ZTP_OPERATOR); once its label was printed, only a supervisor reprints it, with --reprint --reason TEXT',
   'ztp print --list [--cups-server ADDR] [--json]',
   'ztp print --job ID [--wait] [--cups-server ADDR] [--json]',
 ].join('\n');
@@ -119,7 +124,21 @@ async function print(
     throw new UsageError('--reason goes with --reprint', USAGE);
   }
   const info = await resolveLabelBatch(values, USAGE);
-  const operator = values.operator ?? process.env.ZTP_OPERATOR ?? os.userInfo().username;
+  let operator: string;
+  if (isStoreBatch(values)) {
+    // The workstation's own batch: a registered operator, and a reprint exactly when the
+    // label was printed before (here or in the app), as the desktop app decides it.
+    operator = operatorOf(values, USAGE);
+    checkStoreLabelPrint(values, info.batchId, operator, values.reprint ?? false);
+  } else {
+    operator = values.operator ?? process.env.ZTP_OPERATOR ?? os.userInfo().username;
+    if (!values['audit-log']) {
+      io.err(
+        `warning: batch ${info.batchId} is not in this workstation's store (--gpk/--name): this print is ` +
+          'in no audit trail and a second print is not known as a reprint; pass --audit-log FILE to keep a record',
+      );
+    }
+  }
   const result = await printLabels({
     ...cups,
     info,

@@ -9,8 +9,10 @@ import { setUpFacilityKey } from '../../engine/facility.ts';
 import { PROFILES } from '../../engine/profiles.ts';
 import { Provisioner } from '../../engine/provision.ts';
 import type { TpmOps } from '../../engine/tpm-ops.ts';
+import { labelPrintCount, recordLabelPrint } from '../../engine/labels.ts';
 import { batchSummary } from '../../engine/views.ts';
 import { Workstation } from '../../engine/workstation.ts';
+import { LABEL_AUDIT_ACTIONS } from '../../labels/audit.ts';
 import { layoutLabel } from '../../labels/layout.ts';
 import { parseLabelPayload } from '../../labels/payload.ts';
 import { renderPng } from '../../labels/render-png.ts';
@@ -549,12 +551,6 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
     };
   }
 
-  #printCount(batchId: string): number {
-    return this.#ws.store
-      .listAudit({ batchId })
-      .filter((e) => e.action === 'label.print' || e.action === 'label.reprint').length;
-  }
-
   labelPreview(req: ParsedRequestOf<'labels.preview'>): LabelPreview {
     this.#requireSession('view labels');
     const batch = this.#batch(req.batchId);
@@ -568,7 +564,7 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
       pngDataUrl: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
       widthMm: template.widthMm,
       heightMm: template.heightMm,
-      printed: this.#printCount(batch.id),
+      printed: labelPrintCount(this.#ws, batch.id),
     };
   }
 
@@ -580,7 +576,7 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
   async print(req: ParsedRequestOf<'labels.print'>): Promise<PrintResult> {
     const session = this.#requireSession('print labels');
     const batch = this.#batch(req.batchId);
-    const reprint = this.#printCount(batch.id) > 0;
+    const reprint = labelPrintCount(this.#ws, batch.id) > 0;
     if (reprint) {
       if (session.role !== 'supervisor') {
         throw new AppError(
@@ -608,17 +604,21 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
     mkdirSync(dir, { recursive: true });
     const pdfPath = path.join(dir, `batch-${batch.id}-${Date.now()}.pdf`);
     writeFileSync(pdfPath, pdf);
-    this.#ws.store.audit({
-      actor: session.operator,
-      action: reprint ? 'label.reprint' : 'label.print',
-      batchId: batch.id,
-      details: {
+    recordLabelPrint(
+      this.#ws,
+      {
+        type: reprint ? LABEL_AUDIT_ACTIONS.reprinted : LABEL_AUDIT_ACTIONS.printed,
+        at: new Date().toISOString(),
+        operator: session.operator,
+        batchId: batch.id,
         printer: req.printer,
         copies: req.copies,
-        reason: req.reprintReason || undefined,
-        pdf: path.basename(pdfPath),
+        template: DEFAULT_TEMPLATE,
+        format: 'pdf',
+        ...(reprint ? { reason: req.reprintReason } : {}),
       },
-    });
+      { pdf: path.basename(pdfPath) },
+    );
     this.#emit('changed', { what: 'audit', batchId: batch.id });
     return { printer: req.printer, copies: req.copies, pdfPath, reprint };
   }
