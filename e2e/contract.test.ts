@@ -3,7 +3,7 @@
  * payloads, answers every call with a result value, and the service's guards hold (locked,
  * roles) — against a real workstation in a temporary folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,10 @@ import { RemovableDriveSource } from '../src/main/services/drives.ts';
 import { ManifestExporter } from '../src/main/services/exporter.ts';
 import { Workstation } from '../src/engine/workstation.ts';
 import { SettingsFixture } from '../src/main/services/fixture.ts';
+import { requireBatch } from '../src/engine/batches.ts';
+import { labelInfoFor } from '../src/engine/labels.ts';
+import { layoutLabel, templateFields } from '../src/labels/layout.ts';
+import { DEFAULT_TEMPLATE, loadTemplate } from '../src/labels/templates.ts';
 import { runCli } from '../test/helpers/run-cli.ts';
 import { fakePrinter } from '../test/labels/helpers.ts';
 
@@ -177,6 +181,44 @@ describe('IPC dispatcher', () => {
       }
     } finally {
       await printer.close();
+    }
+  }, 60_000);
+
+  it("the label preview is the CLI's label: facility name, date and counts from the engine", async () => {
+    const batchId = await workstationWithBatch();
+    const ws = Workstation.open(path.join(dir, 'data'));
+    try {
+      ws.store.setSetting('facility.name', 'Line 2, Eindhoven');
+    } finally {
+      ws.close();
+    }
+    const preview = await dispatch('labels.preview', { batchId });
+    expect(preview.ok).toBe(true);
+    const png = (preview as { value: { pngDataUrl: string } }).value.pngDataUrl;
+    const out = path.join(dir, 'cli-label.png');
+    const cli = await runCli([
+      'label',
+      '--batch',
+      batchId,
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--template',
+      DEFAULT_TEMPLATE,
+      '--out',
+      out,
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(png).toBe(`data:image/png;base64,${readFileSync(out).toString('base64')}`);
+    const check = Workstation.open(path.join(dir, 'data'));
+    try {
+      const info = labelInfoFor(check, requireBatch(check, batchId));
+      expect(info.facility).toBe('Line 2, Eindhoven');
+      const fields = templateFields(info);
+      const texts = layoutLabel(info, loadTemplate(DEFAULT_TEMPLATE)).texts.map((t) => t.text);
+      expect(texts.join('\n')).toContain('Line 2, Eindhoven');
+      expect(texts.join('\n')).toContain(fields.date!);
+    } finally {
+      check.close();
     }
   }, 60_000);
 

@@ -9,7 +9,7 @@ import { setUpFacilityKey } from '../../engine/facility.ts';
 import { PROFILES } from '../../engine/profiles.ts';
 import { Provisioner } from '../../engine/provision.ts';
 import type { TpmOps } from '../../engine/tpm-ops.ts';
-import { labelPrintCount, recordLabelPrint } from '../../engine/labels.ts';
+import { labelInfoFor, labelPrintCount, recordLabelPrint } from '../../engine/labels.ts';
 import { batchSummary } from '../../engine/views.ts';
 import { Workstation } from '../../engine/workstation.ts';
 import { LABEL_AUDIT_ACTIONS } from '../../labels/audit.ts';
@@ -17,7 +17,6 @@ import { layoutLabel } from '../../labels/layout.ts';
 import { parseLabelPayload } from '../../labels/payload.ts';
 import { renderPng } from '../../labels/render-png.ts';
 import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
-import type { LabelInfo } from '../../labels/types.ts';
 import type { EcdaaVerifier } from '../../manifest/verify.ts';
 import type { BatchRow, Role } from '../../store/store.ts';
 import { VERSION } from '../../util/version.ts';
@@ -539,23 +538,11 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
 
   // ---- labels ----
 
-  #labelInfo(batch: BatchRow): LabelInfo {
-    return {
-      batchId: batch.id,
-      batchName: batch.name,
-      product: batch.product || undefined,
-      gpk: batch.gpk,
-      deviceCount: this.#ws.store.batchCounts(batch.id).provisioned,
-      date: batch.createdAt,
-      facility: this.#ws.stationId.slice(0, 8),
-    };
-  }
-
   labelPreview(req: ParsedRequestOf<'labels.preview'>): LabelPreview {
     this.#requireSession('view labels');
     const batch = this.#batch(req.batchId);
     const template = loadTemplate(DEFAULT_TEMPLATE);
-    const layout = layoutLabel(this.#labelInfo(batch), template);
+    const layout = layoutLabel(labelInfoFor(this.#ws, batch), template);
     const png = renderPng(layout);
     const payload = layout.qr.payload;
     return {
