@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createEcdaaTpmSigner } from '../tpm/ecdaa-signer.ts';
 import { TPM_ALG, TPM_RH, TPM_SE } from '../tpm/constants.ts';
-import { leftPad } from '../tpm/crypto.ts';
+import { leftPad, objectName, publicKeySpki } from '../tpm/crypto.ts';
 import { makeCredential } from '../tpm/credential.ts';
 import { TpmError } from '../tpm/errors.ts';
 import { probeTpm, type TpmInfo } from '../tpm/probe.ts';
@@ -11,7 +11,7 @@ import { Tpm, type TpmOptions } from '../tpm/tpm.ts';
 import { openTransport, parseTpmName } from '../tpm/transport/open.ts';
 import type { SendOptions, Transport } from '../tpm/transport/transport.ts';
 import type { TPMTPublic } from '../tpm/types/public.ts';
-import { TPMA_NV, type LayoutProfile } from './profiles.ts';
+import { TPMA_NV, hex32, type LayoutProfile } from './profiles.ts';
 import type { EkInfo, NvPublicInfo, TpmIdentity, TpmOps } from './tpm-ops.ts';
 import { createHash } from 'node:crypto';
 
@@ -154,7 +154,15 @@ export class TpmLayerOps implements TpmOps {
       } finally {
         await tpm.FlushContext(loaded.objectHandle);
       }
-      return { Q: eccPoint(created.outPublic), name: loaded.name };
+      // The name MakeCredential binds to is computed here from the public area, not taken on
+      // the TPM's word; a TPM whose Load answers another name is not to be trusted.
+      const name = objectName(created.outPublic);
+      if (!Buffer.from(name).equals(Buffer.from(loaded.name))) {
+        throw new Error(
+          'TPM2_Load answered a name that does not match the key it was given: the TPM is not behaving as a TPM should. Set it aside.',
+        );
+      }
+      return { Q: eccPoint(created.outPublic), name };
     } finally {
       await tpm.FlushContext(primary.objectHandle);
     }
@@ -231,6 +239,16 @@ export class TpmLayerOps implements TpmOps {
     const method = `MakeCredential/ActivateCredential with the ${ek.type} EK`;
     try {
       const { outPublic } = await tpm.ReadPublic(ekHandle);
+      // The credential goes to the EK the device was identified (and its certificate checked)
+      // by, never to whatever key the TPM now shows at that handle.
+      const certified = Buffer.from(ek.spkiDer, 'base64');
+      if (!certified.equals(Buffer.from(publicKeySpki(outPublic)))) {
+        return {
+          ok: false,
+          method,
+          detail: `the key at EK handle ${hex32(ekHandle)} is not the EK the device was identified by`,
+        };
+      }
       const secret = new Uint8Array(randomBytes(32));
       const made = makeCredential(outPublic, secret, keyName);
       const session = await tpm.StartAuthSession(TPM_SE.POLICY, outPublic.nameAlg);
