@@ -49,4 +49,11 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+// `ztp audit list | head` closes the pipe early: stop quietly, as other tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 process.exitCode = await run(process.argv.slice(2));
