@@ -142,9 +142,9 @@ export function manifestInputFor(
       for (const d of store.iterateDevices(batch.id, 'provisioned'))
         yield provisionedDevice(d, batch.basename);
     })(),
+    // A failed attempt of a TPM tried again later in the batch is history, not a rejection.
     rejected: (function* () {
-      for (const d of store.iterateDevices(batch.id))
-        if (d.status !== 'provisioned' && d.status !== 'in_progress') yield rejectedDevice(d);
+      for (const d of store.iterateRejected(batch.id)) yield rejectedDevice(d);
     })(),
   };
 }

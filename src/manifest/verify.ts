@@ -274,6 +274,8 @@ class DeviceChecker {
     credential: new Map<string, string>(),
     joinNonce: new Map<string, string>(),
     ekPublic: new Map<string, string>(),
+    /** Devices listed as failed or set aside. */
+    rejectedId: new Map<string, string>(),
   };
   private group: ManifestGroup | undefined;
   private operators: Set<string> | undefined;
@@ -371,7 +373,20 @@ class DeviceChecker {
     const problems = validateRejected(item.value);
     for (const p of problems)
       this.fail(`rejected${p.path === '/' ? '' : p.path}`, p.reason, device);
-    const outcome = (item.value as Record<string, unknown>).outcome;
+    const r = item.value as Record<string, unknown>;
+    const outcome = r.outcome;
+    // Provisioned devices come first (canonical order): a TPM provisioned in the batch cannot
+    // also have failed or been set aside there, and a TPM fails or is set aside once.
+    if ((outcome === 'failed' || outcome === 'set-aside') && typeof r.deviceId === 'string') {
+      const key = shortKey(r.deviceId);
+      if (this.seen.deviceId.has(key)) {
+        this.fail('outcome', `${outcome}, but the device is also listed as provisioned`, device);
+      } else if (this.seen.rejectedId.has(key)) {
+        this.fail('outcome', `${outcome}, but the device is listed as rejected twice`, device);
+      } else {
+        this.seen.rejectedId.set(key, device);
+      }
+    }
     if (outcome === 'failed') this.outcomes.failed++;
     else if (outcome === 'set-aside') this.outcomes.setAside++;
     else if (outcome === 'rolled-back') this.outcomes.rolledBack++;

@@ -115,6 +115,11 @@ export class StoreOpenError extends Error {
 
 const ZERO_HASH = new Uint8Array(32);
 
+/** SQL: device record `d` is a failed or set-aside attempt that a later attempt superseded. */
+const SUPERSEDED = `(d.status IN ('failed', 'set_aside') AND EXISTS (
+  SELECT 1 FROM devices later WHERE later.device_id = d.device_id
+    AND later.batch_id = d.batch_id AND later.row_id > d.row_id))`;
+
 /** Columns are snake_case in SQL and camelCase in TypeScript. */
 function camel<T>(row: Record<string, unknown> | undefined): T | undefined {
   if (!row) return undefined;
@@ -328,6 +333,12 @@ export class Store {
       );
   }
 
+  /**
+   * Counts the batch's TPMs by the status of the record that stands for each: a failed or
+   * set-aside attempt is superseded by any later record of the same TPM in the batch (it was
+   * tried again), so a TPM refused once and then provisioned counts once, as provisioned.
+   * Rolled-back records always count: each stands for a credential that was issued.
+   */
   batchCounts(id: string): Record<DeviceStatus, number> {
     const counts: Record<DeviceStatus, number> = {
       in_progress: 0,
@@ -337,7 +348,10 @@ export class Store {
       set_aside: 0,
     };
     const rows = this.db
-      .prepare('SELECT status, count(*) AS n FROM devices WHERE batch_id = ? GROUP BY status')
+      .prepare(
+        `SELECT status, count(*) AS n FROM devices d WHERE batch_id = ? AND NOT ${SUPERSEDED}
+         GROUP BY status`,
+      )
       .all(id) as { status: DeviceStatus; n: number }[];
     for (const r of rows) counts[r.status] = r.n;
     return counts;
@@ -404,6 +418,30 @@ export class Store {
           .bind(batchId, status)
       : this.db.prepare('SELECT * FROM devices WHERE batch_id = ? ORDER BY row_id').bind(batchId);
     for (const r of stmt.iterate() as Iterable<never>) yield camel<DeviceRow>(r)!;
+  }
+
+  /**
+   * Streams the records of TPMs that did not end provisioned in the batch (failed, set aside,
+   * rolled back), without the attempts superseded by a later one (see batchCounts).
+   */
+  *iterateRejected(batchId: string): Generator<DeviceRow> {
+    const stmt = this.db
+      .prepare(
+        `SELECT * FROM devices d WHERE batch_id = ?
+           AND status IN ('failed', 'set_aside', 'rolled_back') AND NOT ${SUPERSEDED}
+         ORDER BY row_id`,
+      )
+      .bind(batchId);
+    for (const r of stmt.iterate() as Iterable<never>) yield camel<DeviceRow>(r)!;
+  }
+
+  /** Row ids of the batch's failed or set-aside attempts that a later attempt superseded. */
+  supersededRows(batchId: string): Set<number> {
+    const rows = this.db
+      .prepare(`SELECT row_id FROM devices d WHERE batch_id = ? AND ${SUPERSEDED}`)
+      .pluck()
+      .all(batchId) as number[];
+    return new Set(rows);
   }
 
   listInProgress(): DeviceRow[] {

@@ -251,6 +251,30 @@ describe('manifest export and verification', () => {
     );
   });
 
+  it('names a device listed as provisioned and also as failed, or as failed twice', async () => {
+    const p = JSON.parse(payloadOf(manifestText)) as {
+      counts: { failed: number; rejected: number };
+      rejected: Record<string, unknown>[];
+    };
+    const failed = p.rejected.find((r) => r.outcome === 'failed')!;
+    p.rejected.push({ ...failed, deviceId: 'TPM-000001' }, { ...failed });
+    p.counts.failed += 2;
+    p.counts.rejected += 2;
+    const report = await verifyText(resign(JSON.stringify(p)));
+    expect(report.failures).toEqual([
+      {
+        device: 'TPM-000001',
+        field: 'outcome',
+        reason: 'failed, but the device is also listed as provisioned',
+      },
+      {
+        device: 'TPM-F00001',
+        field: 'outcome',
+        reason: 'failed, but the device is listed as rejected twice',
+      },
+    ]);
+  });
+
   it('checks every device against the schema and names the field', async () => {
     const p = JSON.parse(payloadOf(manifestText)) as { provisioned: Record<string, unknown>[] };
     p.provisioned[1]!.credential = 'AAAA';

@@ -92,6 +92,42 @@ describe('Store records', () => {
     store.close();
   });
 
+  it('counts a TPM once: a failed attempt tried again later in the batch is superseded', () => {
+    const store = Store.open(dir);
+    store.insertBatch(batch('b1'));
+    store.insertBatch(batch('b2'));
+    const attempt = (batchId: string, deviceId: string, status: 'failed' | 'provisioned') => {
+      const row = store.insertDevice({
+        batchId,
+        deviceId,
+        step: 'identify',
+        slot: '0',
+        tpmName: 't',
+        identity: '{}',
+        operator: 'alice',
+      });
+      store.updateDevice(row, { status, step: status === 'failed' ? 'key' : 'done' });
+      return row;
+    };
+    const [a, b, c] = ['aa', 'bb', 'cc'].map((x) => x.repeat(32)) as [string, string, string];
+    // a: refused once (a foreign NV index), then provisioned with --force.
+    const aFailed = attempt('b1', a, 'failed');
+    attempt('b1', a, 'provisioned');
+    // b: failed twice and never provisioned: one failed TPM, the latest attempt.
+    const bFirst = attempt('b1', b, 'failed');
+    const bLast = attempt('b1', b, 'failed');
+    // c: failed here, provisioned in another batch: still failed in this one.
+    const cFailed = attempt('b1', c, 'failed');
+    attempt('b2', c, 'provisioned');
+    expect(store.batchCounts('b1')).toMatchObject({ provisioned: 1, failed: 2 });
+    expect(store.batchCounts('b2')).toMatchObject({ provisioned: 1, failed: 0 });
+    expect([...store.iterateRejected('b1')].map((d) => d.rowId)).toEqual([bLast, cFailed]);
+    expect(store.supersededRows('b1')).toEqual(new Set([aFailed, bFirst]));
+    // The history stays.
+    expect(store.listDevices('b1')).toHaveLength(5);
+    store.close();
+  });
+
   it('keeps at most one live record per TPM', () => {
     const store = Store.open(dir);
     store.insertBatch(batch('b1'));

@@ -27,7 +27,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     try {
       const batch = requireBatch(ws, values.batch);
       const rows = ws.store.listDevices(batch.id, values.status as DeviceStatus | undefined);
-      const views = rows.map((r) => deviceView(r, { withJournal: false, store: ws.store }));
+      // Earlier attempts of a TPM tried again later stay listed, as history.
+      const superseded = ws.store.supersededRows(batch.id);
+      const views = rows.map((r) => ({
+        ...deviceView(r, { withJournal: false, store: ws.store }),
+        ...(superseded.has(r.rowId) ? { superseded: true } : {}),
+      }));
       printResult(io, values.json, views, () =>
         rows.length === 0
           ? ['No devices.']
@@ -35,7 +40,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
               ['DEVICE', 'STATUS', 'STEP', 'SLOT', 'VENDOR', 'OPERATOR', 'FINISHED'],
               ...views.map((d) => [
                 d.deviceId,
-                d.status,
+                d.superseded ? `${d.status} (tried again)` : d.status,
                 d.step,
                 d.slot,
                 d.identity.manufacturer ?? '',
