@@ -1,10 +1,14 @@
 // The engine's TPM operations on swtpm: what it takes from the TPM is checked, not trusted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoPool } from '../../src/crypto/pool.ts';
 import { PROFILES } from '../../src/engine/profiles.ts';
+import { Provisioner } from '../../src/engine/provision.ts';
+import type { TpmIdentity, TpmOps } from '../../src/engine/tpm-ops.ts';
+import { loadWorkstationTrust } from '../../src/engine/trust.ts';
 import { TpmLayerOps, openTpmOps } from '../../src/engine/tpm-adapter.ts';
 import type { Simulator } from '../../src/sim/simulator.ts';
 import { objectName } from '../../src/tpm/crypto.ts';
-import { newFixture } from '../helpers/workstation.ts';
+import { newBatch, newFixture, newWorkstation, trustFixture } from '../helpers/workstation.ts';
 
 const XTT = PROFILES['xtt-platform']!;
 let sim: Simulator;
@@ -43,6 +47,54 @@ describe('EK binding', () => {
     } finally {
       await opsA.close();
       await opsB.close();
+    }
+  });
+});
+
+describe('TPMs that cannot be provisioned for XTT', () => {
+  // Debian's libtpms cannot switch algorithms off, so these are real swtpm TPMs whose
+  // capability report says what such chips report; everything else is the real TPM.
+  const reporting = (ops: TpmOps, report: Partial<TpmIdentity>): TpmOps =>
+    new Proxy(ops, {
+      get(target, prop) {
+        if (prop === 'identify') return async () => ({ ...(await target.identify()), ...report });
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+
+  it.each([
+    [{ ecdaa: false }, /does not support ECDAA signing/, /cannot be provisioned for XTT/],
+    [{ bnP256: false }, /does not support the BN_P256 curve/, /cannot be provisioned for XTT/],
+    [{ platformAuthEmpty: false }, /Platform authorization is not available/, /'owner' layout/],
+  ])('%o is refused at identify and left untouched', async (report, message, action) => {
+    const pool = new CryptoPool(1);
+    const ws = await newWorkstation();
+    const [t] = await sim.startMany(1);
+    try {
+      trustFixture(ws, sim);
+      const batch = await newBatch(ws, pool);
+      const summary = await new Provisioner(ws, {
+        batchId: batch.id,
+        operator: 'olga',
+        openTpm: async (n) => reporting(await openTpmOps(n), report),
+        pool,
+        trustStore: loadWorkstationTrust(ws),
+      }).run([t!.name]);
+      expect(summary.provisioned).toBe(0);
+      expect(summary.failed).toBe(1);
+      const failure = summary.devices[0]!.failure!;
+      expect(failure.step).toBe('identify');
+      expect(failure.message).toMatch(message);
+      expect(failure.action).toMatch(action);
+      const ops = await openTpmOps(t!.name);
+      expect(await ops.readPersistentKey(XTT.keyHandle)).toBeUndefined();
+      expect(await ops.nvPublic(XTT.nv.gpk)).toBeUndefined();
+      await ops.close();
+    } finally {
+      await t!.stop();
+      ws.close();
+      await pool.close();
     }
   });
 });
