@@ -18,6 +18,8 @@ import { SettingsFixture } from '../src/main/services/fixture.ts';
 import { requireBatch } from '../src/engine/batches.ts';
 import { labelInfoFor } from '../src/engine/labels.ts';
 import { layoutLabel, templateFields } from '../src/labels/layout.ts';
+import { encodeDevicePayload, encodeTextPayload } from '../src/labels/payload.ts';
+import { checkLabelPayload } from '../src/labels/readback.ts';
 import { DEFAULT_TEMPLATE, loadTemplate } from '../src/labels/templates.ts';
 import { runCli } from '../test/helpers/run-cli.ts';
 import { fakePrinter } from '../test/labels/helpers.ts';
@@ -221,6 +223,54 @@ describe('IPC dispatcher', () => {
       check.close();
     }
   }, 60_000);
+
+  it('the read-back names what was scanned, with the same reasons as ztp label check', async () => {
+    const batchId = await workstationWithBatch();
+    const b2 = await dispatch('batches.create', {
+      name: 'B2',
+      profile: 'xtt-platform',
+      ekPolicy: 'warn',
+    });
+    expect(b2.ok).toBe(true);
+    const other = (b2 as { value: { id: string } }).value.id;
+    const ws = Workstation.open(path.join(dir, 'data'));
+    const [gpk, otherGpk] = [batchId, other].map((id) => requireBatch(ws, id).gpk) as [
+      Uint8Array,
+      Uint8Array,
+    ];
+    ws.close();
+    const check = async (read: string) => {
+      const r = await dispatch('labels.check', { batchId, read });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      return (r as { value: { match: boolean; message: string; otherBatch: unknown } }).value;
+    };
+    const expected = { batchId, gpk, batchName: 'B1' };
+    const reads = {
+      match: ` ${encodeTextPayload({ batchId, gpk })}\n`,
+      otherBatch: encodeTextPayload({ batchId: other, gpk: otherGpk }),
+      counterfeit: encodeTextPayload({ batchId, gpk: otherGpk }),
+      device: encodeDevicePayload('ab'.repeat(32)),
+      foreign: 'WIFI:S:guest;T:WPA;P:secret;;',
+    };
+    const ok = await check(reads.match);
+    expect(ok).toMatchObject({ match: true, otherBatch: null });
+    const wrong = await check(reads.otherBatch);
+    expect(wrong).toMatchObject({ match: false, otherBatch: { id: other, name: 'B2' } });
+    expect(wrong.message).toMatch(/^The label belongs to batch B2 \(.{8}\), not to batch B1 /);
+    const forged = await check(reads.counterfeit);
+    expect(forged).toMatchObject({ match: false, otherBatch: null });
+    expect(forged.message).toMatch(
+      /^The label names batch B1 .* different group key .*counterfeit or damaged/,
+    );
+    expect((await check(reads.device)).message).toMatch(/^This is a per-device label/);
+    expect((await check(reads.foreign)).message).toMatch(/^This QR code is not a ZTP label/);
+    // Each message is the engine's reason, as `ztp label check` prints it after "MISMATCH: ".
+    const find = (id: string) => (id === other ? { id, name: 'B2', gpk: otherGpk } : undefined);
+    for (const read of [reads.otherBatch, reads.counterfeit, reads.device, reads.foreign]) {
+      const reason = checkLabelPayload(read, expected, { findBatch: find }).reason!;
+      expect((await check(read)).message).toBe(`${reason[0]!.toUpperCase()}${reason.slice(1)}.`);
+    }
+  });
 
   it('an export takes a supervisor and a closed batch, as in the CLI', async () => {
     expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);

@@ -12,6 +12,7 @@ import { labelInfoFor, labelPrints, recordLabelPrint } from '../engine/labels.ts
 import { Workstation, defaultDataDir } from '../engine/workstation.ts';
 import type { Role } from '../store/store.ts';
 import type { LabelAuditEvent } from './audit.ts';
+import type { KnownBatch } from './readback.ts';
 import { GPK_LENGTH } from './payload.ts';
 import type { LabelInfo } from './types.ts';
 
@@ -187,6 +188,23 @@ export function checkStoreLabelPrint(
     }
     if (reprint) ws.requireRole(operator, 'reprint a batch label', ['supervisor']);
     return prints.length;
+  } finally {
+    ws.close();
+  }
+}
+
+/**
+ * Runs `check` with a look-up of this workstation's batches by id when the flags name a store
+ * batch, so a read-back names the batch a wrong label belongs to, as the desktop app does.
+ */
+export function withBatchLookup<T>(
+  values: BatchSourceValues,
+  check: (findBatch?: (batchId: string) => KnownBatch | undefined) => T,
+): T {
+  if (!isStoreBatch(values)) return check();
+  const ws = Workstation.open(values['data-dir'] ?? defaultDataDir());
+  try {
+    return check((id) => ws.store.getBatch(id));
   } finally {
     ws.close();
   }

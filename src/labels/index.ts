@@ -29,7 +29,17 @@ export {
 } from './render.ts';
 export { listTemplates, loadTemplate, DEFAULT_TEMPLATE, type LabelTemplate } from './templates.ts';
 export { gpkFingerprint, shortBatchId, layoutLabel, type LabelLayout } from './layout.ts';
-export { checkLabelImage, decodeImage, decodeQr, type LabelCheckResult } from './readback.ts';
+export {
+  checkLabelImage,
+  checkLabelPayload,
+  decodeImage,
+  decodeQr,
+  type ExpectedLabelBatch,
+  type KnownBatch,
+  type LabelCheckKind,
+  type LabelCheckOptions,
+  type LabelCheckResult,
+} from './readback.ts';
 export {
   listPrinters,
   printFile,

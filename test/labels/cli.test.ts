@@ -175,7 +175,7 @@ describe('ztp print', () => {
   });
 });
 
-describe('ztp print for a batch of the workstation', () => {
+describe('ztp label and ztp print for a batch of the workstation', () => {
   const dataDir = path.join(dir, 'ws');
   const env = { ZTP_DATA_DIR: dataDir, ZTP_PASSPHRASE: 'label printing test' };
   let batchId: string;
@@ -208,6 +208,23 @@ describe('ztp print for a batch of the workstation', () => {
     );
     expect(created.code, created.stderr).toBe(0);
     batchId = (JSON.parse(created.stdout) as { id: string }).id;
+  }, 60_000);
+
+  it("ztp label check names another batch of the workstation, with the app's reasons", async () => {
+    const created = await runCli(
+      ['batch', 'create', '--name', 'Lot 8', '--operator', 'alice', '--json'],
+      { env },
+    );
+    const lot8 = (JSON.parse(created.stdout) as { id: string }).id;
+    const out = path.join(dir, 'lot8.png');
+    expect((await runCli(['label', '--batch', lot8, '--out', out], { env })).code).toBe(0);
+    const r = await runCli(['label', 'check', out, '--batch', batchId, '--json'], { env });
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout) as { kind: string; reason: string; otherBatch: unknown };
+    expect(result).toMatchObject({ kind: 'other-batch', otherBatch: { id: lot8, name: 'Lot 8' } });
+    expect(result.reason).toBe(
+      `the label belongs to batch Lot 8 (${lot8.slice(0, 8)}), not to batch Lot 7 (${batchId.slice(0, 8)}); take it off this box`,
+    );
   }, 60_000);
 
   it('prints once for a registered operator; after that only a supervisor reprints, with a reason', async () => {

@@ -2,8 +2,16 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { checkLabelImage, decodeImage, renderLabel } from '../../src/labels/index.ts';
-import { XTT_GPK, sampleInfo } from './helpers.ts';
+import {
+  checkLabelImage,
+  checkLabelPayload,
+  decodeImage,
+  encodeBytePayload,
+  encodeDevicePayload,
+  encodeTextPayload,
+  renderLabel,
+} from '../../src/labels/index.ts';
+import { XAPTUM_GPK, XTT_GPK, sampleInfo } from './helpers.ts';
 
 /**
  * Turns a rendered label into something like a phone photo: rotated by `degrees`, scaled,
@@ -59,7 +67,10 @@ describe('label read-back', () => {
     const png = await renderLabel(other, 'zebra-4x2', 'png');
     const result = checkLabelImage(png, info);
     expect(result.match).toBe(false);
-    expect(result.reason).toMatch(/belongs to batch other-batch, not to batch 3b2f6a0e/);
+    expect(result.kind).toBe('other-batch');
+    expect(result.reason).toMatch(
+      /belongs to batch other-batch, not to batch Acme Sensor Node Rev C \(3b2f6a0e\)/,
+    );
     expect(result.decoded?.batchId).toBe('other-batch');
   });
 
@@ -67,7 +78,9 @@ describe('label read-back', () => {
     const forged = sampleInfo({ gpk: XTT_GPK });
     const result = checkLabelImage(await renderLabel(forged, 'zebra-4x2', 'png'), info);
     expect(result.match).toBe(false);
+    expect(result.kind).toBe('wrong-key');
     expect(result.reason).toMatch(/different group key/);
+    expect(result.reason).not.toMatch(/belongs to/);
   });
 
   it('says when there is no QR code, a per-device label, or not an image', async () => {
@@ -83,5 +96,79 @@ describe('label read-back', () => {
     expect(checkLabelImage(new TextEncoder().encode('GIF89a....'), info).reason).toMatch(
       /neither PNG nor JPEG/,
     );
+  });
+});
+
+describe('read-back of a decoded payload (what the app and ztp label check share)', () => {
+  const expected = { batchId: 'lot-7', gpk: XAPTUM_GPK, batchName: 'Lot 7' };
+  const text = (batchId: string, gpk: Uint8Array) => encodeTextPayload({ batchId, gpk });
+  const otherGpk = XTT_GPK;
+  const store = new Map([
+    ['lot-8', { id: 'lot-8', name: 'Lot 8', gpk: otherGpk }],
+    ['lot-9', { id: 'lot-9', name: 'Lot 9', gpk: otherGpk }],
+  ]);
+  const findBatch = (id: string) => store.get(id);
+
+  it('matches this batch in either form, with scanner whitespace around the text', () => {
+    for (const read of [
+      text('lot-7', XAPTUM_GPK),
+      ` ${text('lot-7', XAPTUM_GPK)}\r\n`,
+      encodeBytePayload({ batchId: 'lot-7', gpk: XAPTUM_GPK }),
+    ]) {
+      expect(checkLabelPayload(read, expected, { findBatch })).toMatchObject({
+        match: true,
+        kind: 'match',
+      });
+    }
+  });
+
+  it('names another batch of the workstation by name, else by id', () => {
+    const known = checkLabelPayload(text('lot-8', otherGpk), expected, { findBatch });
+    expect(known).toMatchObject({
+      match: false,
+      kind: 'other-batch',
+      otherBatch: { id: 'lot-8', name: 'Lot 8' },
+    });
+    expect(known.reason).toBe(
+      'the label belongs to batch Lot 8 (lot-8), not to batch Lot 7 (lot-7); take it off this box',
+    );
+    const unknown = checkLabelPayload(text('elsewhere', otherGpk), expected, { findBatch });
+    expect(unknown.kind).toBe('other-batch');
+    expect(unknown.otherBatch).toBeUndefined();
+    expect(unknown.reason).toMatch(/^the label belongs to batch elsewhere, not to batch Lot 7/);
+  });
+
+  it('calls an id with a group key that is not its own counterfeit or damaged, never "another batch"', () => {
+    // This batch's id with another key: not "belongs to batch Lot 7, not Lot 7".
+    const sameId = checkLabelPayload(text('lot-7', otherGpk), expected, { findBatch });
+    expect(sameId.kind).toBe('wrong-key');
+    expect(sameId.reason).toMatch(
+      /^the label names batch Lot 7 \(lot-7\) but carries a different group key .*counterfeit or damaged: do not ship it/,
+    );
+    expect(sameId.reason).not.toMatch(/belongs to/);
+    // Another known batch's id with a third key.
+    const third = new Uint8Array(XAPTUM_GPK);
+    third[5]! ^= 1;
+    const forged = checkLabelPayload(text('lot-9', third), expected, { findBatch });
+    expect(forged.kind).toBe('wrong-key');
+    expect(forged.reason).toMatch(/names batch Lot 9 \(lot-9\), not this batch Lot 7/);
+  });
+
+  it('tells a per-device label, a foreign QR code, a newer version and a damaged payload apart', () => {
+    const device = checkLabelPayload(` ${encodeDevicePayload('ab'.repeat(32))}`, expected);
+    expect(device).toMatchObject({ match: false, kind: 'device-label' });
+    expect(device.reason).toMatch(/per-device label, not the batch label/);
+    const foreign = checkLabelPayload('WIFI:S:guest;T:WPA;P:secret;;', expected);
+    expect(foreign).toMatchObject({ match: false, kind: 'foreign' });
+    expect(foreign.reason).toMatch(/^this QR code is not a ZTP label/);
+    expect(checkLabelPayload('ZTP2:ABC', expected)).toMatchObject({ kind: 'unsupported' });
+    const good = text('lot-7', XAPTUM_GPK);
+    const damaged = checkLabelPayload(
+      good.slice(0, 40) + (good[40] === 'A' ? 'B' : 'A') + good.slice(41),
+      expected,
+    );
+    expect(damaged.kind).toBe('damaged');
+    expect(damaged.reason).toMatch(/damaged ZTP label payload/);
+    for (const r of [device, foreign, damaged]) expect(r.reason).not.toMatch(/clean the label/i);
   });
 });

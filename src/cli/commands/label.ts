@@ -7,6 +7,7 @@ import {
   BATCH_SOURCE_OPTIONS,
   BATCH_SOURCE_USAGE,
   resolveLabelBatch,
+  withBatchLookup,
 } from '../../labels/batch-source.ts';
 import {
   LABEL_FORMATS,
@@ -151,12 +152,16 @@ async function check(argv: string[], io: CliIO): Promise<number> {
       `cannot read image ${image}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
-  const result = checkLabelImage(bytes, info);
+  const result = withBatchLookup(values, (findBatch) =>
+    checkLabelImage(bytes, info, findBatch ? { findBatch } : {}),
+  );
   if (values.json) {
     io.out(
       JSON.stringify({
         match: result.match,
+        kind: result.kind,
         ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.otherBatch ? { otherBatch: result.otherBatch } : {}),
         ...(result.decoded
           ? { decoded: { batchId: result.decoded.batchId, gpk: hex(result.decoded.gpk) } }
           : {}),

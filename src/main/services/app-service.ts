@@ -14,7 +14,7 @@ import { batchSummary } from '../../engine/views.ts';
 import { Workstation } from '../../engine/workstation.ts';
 import { LABEL_AUDIT_ACTIONS } from '../../labels/audit.ts';
 import { layoutLabel } from '../../labels/layout.ts';
-import { parseLabelPayload } from '../../labels/payload.ts';
+import { checkLabelPayload } from '../../labels/readback.ts';
 import { renderPng } from '../../labels/render-png.ts';
 import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
 import type { EcdaaVerifier } from '../../manifest/verify.ts';
@@ -614,41 +614,26 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
     const session = this.#requireSession('check labels');
     const batch = this.#batch(req.batchId);
     const expected = this.labelPreview({ batchId: batch.id }).payload;
-    let result: LabelCheck;
-    try {
-      const read = parseLabelPayload(req.read);
-      const gpkMatches = Buffer.from(read.gpk).equals(Buffer.from(batch.gpk));
-      const match = gpkMatches && read.batchId === batch.id;
-      const other = match
-        ? undefined
-        : this.#ws.store
-            .listBatches()
-            .find((b) => b.id === read.batchId || Buffer.from(b.gpk).equals(Buffer.from(read.gpk)));
-      result = {
-        match,
-        read: req.read,
-        expected,
-        otherBatch: other ? { id: other.id, name: other.name } : null,
-        message: match
-          ? `The label matches batch ${batch.name}: its group public key is correct.`
-          : other
-            ? `Wrong label: it belongs to batch ${other.name}, not ${batch.name}. Remove it and apply this batch's label.`
-            : `Wrong label: its group public key is not the key of batch ${batch.name}. Remove it and print this batch's label again.`,
-      };
-    } catch (e) {
-      result = {
-        match: false,
-        read: req.read,
-        expected,
-        otherBatch: null,
-        message: `This is not a readable batch label (${(e as Error).message}). Clean the label or the camera and scan again.`,
-      };
-    }
+    // The same classification as `ztp label check`, with this workstation's batches to name.
+    const check = checkLabelPayload(
+      req.read,
+      { batchId: batch.id, gpk: batch.gpk, batchName: batch.name },
+      { findBatch: (id) => this.#ws.store.getBatch(id) },
+    );
+    const result: LabelCheck = {
+      match: check.match,
+      read: req.read,
+      expected,
+      otherBatch: check.otherBatch ?? null,
+      message: check.match
+        ? `The label matches batch ${batch.name}: its group public key is correct.`
+        : asSentence(check.reason!),
+    };
     this.#ws.store.audit({
       actor: session.operator,
       action: result.match ? 'label.check-match' : 'label.check-mismatch',
       batchId: batch.id,
-      details: { otherBatch: result.otherBatch?.id },
+      details: { kind: check.kind, otherBatch: result.otherBatch?.id },
     });
     this.#emit('changed', { what: 'audit', batchId: batch.id });
     return result;
@@ -704,6 +689,11 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
       this.#emit('changed', { what: 'audit', batchId: batch.id });
     }
   }
+}
+
+/** A read-back reason ("the label belongs to …; take it off this box") as a sentence. */
+function asSentence(reason: string): string {
+  return reason.charAt(0).toUpperCase() + reason.slice(1) + (/[.!?]$/.test(reason) ? '' : '.');
 }
 
 /** A P-256 public key from PEM (SubjectPublicKeyInfo) or 130 hex digits. */
