@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import type { CryptoPool } from '../crypto/pool.ts';
-import type { BatchRow, EkPolicy } from '../store/store.ts';
+import type { BatchRow, DeviceRow, EkPolicy } from '../store/store.ts';
 import { getProfile } from './profiles.ts';
 import type { Workstation } from './workstation.ts';
 
@@ -146,7 +146,8 @@ export function closeBatch(
   const inProgress = ws.store.batchCounts(b.id).in_progress;
   if (inProgress > 0) {
     throw new BatchStateError(
-      `Batch ${b.name} still has ${inProgress} device(s) in progress: resume or roll them back ('ztp provision --resume') first.`,
+      `Batch ${b.name} still has ${inProgress} device(s) in progress: resume them ('ztp provision --resume'), ` +
+        `or, for a TPM that is gone, set it aside ('ztp device set-aside DEVICE_ID --reason TEXT') first.`,
     );
   }
   ws.store.transaction(() => {
@@ -175,4 +176,84 @@ export function openIssuerSecret(ws: Workstation, batch: BatchRow): Uint8Array {
     throw new BatchStateError(`The issuer key of batch ${batch.name} was destroyed.`);
   }
   return ws.keyring.open(batch.iskSealed, `issuer-key:${batch.id}`);
+}
+
+/** What the store keeps of a supervisor's decision to set a device aside. */
+export interface SetAside {
+  reason: string;
+  by: string;
+  at: string;
+}
+
+/**
+ * Sets a device of an open batch aside: its record, in progress (its TPM is gone, so it cannot
+ * be resumed) or failed, ends there, with the supervisor's reason; the batch can then close,
+ * and the manifest lists the device as set aside. Only for a TPM no run is working on. If the
+ * TPM comes back, it is provisioned afresh (leftovers of the earlier attempt are removed).
+ */
+export function setAsideDevice(
+  ws: Workstation,
+  operator: string,
+  deviceIdOrPrefix: string,
+  reason: string,
+  { batchId }: { batchId?: string } = {},
+): DeviceRow {
+  ws.requireRole(operator, 'set devices aside', ['supervisor']);
+  const why = reason.trim();
+  if (why.length === 0) throw new Error('Give the reason for setting the device aside.');
+  if (why.length > 1000) throw new Error('The reason is longer than 1000 characters.');
+  if (/\p{Cc}/u.test(why)) throw new Error('The reason contains control characters.');
+  const rows = ws.store.findDevices(deviceIdOrPrefix);
+  const ids = new Set(rows.map((r) => r.deviceId));
+  if (rows.length === 0) {
+    throw new Error(`No device '${deviceIdOrPrefix}' on this workstation ('ztp device list').`);
+  }
+  if (ids.size > 1) {
+    throw new Error(`'${deviceIdOrPrefix}' matches ${ids.size} devices: give more digits.`);
+  }
+  const batch = batchId === undefined ? undefined : requireBatch(ws, batchId);
+  // The latest record of the TPM in each batch stands for it there (rows are newest first).
+  const latest = rows.filter(
+    (r, i) =>
+      rows.findIndex((o) => o.batchId === r.batchId) === i && (!batch || r.batchId === batch.id),
+  );
+  const candidates = latest.filter(
+    (r) =>
+      (r.status === 'in_progress' || r.status === 'failed') &&
+      ws.store.getBatch(r.batchId)?.status === 'open',
+  );
+  if (candidates.length === 0) {
+    const r = latest[0];
+    const state = !r
+      ? `has no record in batch ${batch!.name}`
+      : ws.store.getBatch(r.batchId)?.status !== 'open'
+        ? `belongs to batch ${r.batchId}, which is ${ws.store.getBatch(r.batchId)?.status}`
+        : `is ${r.status.replace('_', ' ')}`;
+    throw new BatchStateError(
+      `Device ${[...ids][0]} ${state}: only a device in progress or failed in an open batch can be set aside.`,
+    );
+  }
+  if (candidates.length > 1) {
+    throw new Error(
+      `Device ${candidates[0]!.deviceId} is open in ${candidates.length} batches: name one with --batch.`,
+    );
+  }
+  const row = candidates[0]!;
+  const setAside: SetAside = { reason: why, by: operator, at: new Date().toISOString() };
+  ws.store.transaction(() => {
+    ws.store.updateDevice(row.rowId, {
+      status: 'set_aside',
+      setAside: JSON.stringify(setAside),
+      finishedAt: row.finishedAt ?? setAside.at,
+    });
+    ws.store.appendJournal(row.rowId, 'set-aside', 'end', { reason: why, by: operator });
+    ws.store.audit({
+      actor: operator,
+      action: 'device.set-aside',
+      batchId: row.batchId,
+      deviceId: row.deviceId,
+      details: { reason: why, previousStatus: row.status, step: row.step },
+    });
+  });
+  return ws.store.getDevice(row.rowId)!;
 }

@@ -15,7 +15,7 @@ import type {
 } from '../manifest/types.ts';
 import type { BatchRow, DeviceRow } from '../store/store.ts';
 import { VERSION } from '../util/version.ts';
-import { BatchStateError, requireBatch } from './batches.ts';
+import { BatchStateError, requireBatch, type SetAside } from './batches.ts';
 import type { DeviceFailure } from './events.ts';
 import { getProfile } from './profiles.ts';
 import type { TpmIdentity } from './tpm-ops.ts';
@@ -79,6 +79,20 @@ const OUTCOME: Record<string, RejectedOutcome> = {
 
 function rejectedDevice(d: DeviceRow): RejectedDevice {
   const failure = d.failure ? (JSON.parse(d.failure) as DeviceFailure) : undefined;
+  if (d.status === 'set_aside' && d.setAside) {
+    const setAside = JSON.parse(d.setAside) as SetAside;
+    return {
+      deviceId: d.deviceId,
+      slot: d.slot,
+      outcome: 'set-aside',
+      step: failure?.step ?? d.step,
+      reason:
+        setAside.reason +
+        (failure ? ` (it had failed: ${failure.message})` : ` (left in progress at ${d.step})`),
+      at: setAside.at,
+      operator: setAside.by,
+    };
+  }
   return {
     deviceId: d.deviceId,
     slot: d.slot,

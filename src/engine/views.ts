@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BatchRow, DeviceRow, DeviceStatus, Store } from '../store/store.ts';
+import type { SetAside } from './batches.ts';
 import type { DeviceFailure } from './events.ts';
 import { gpkFingerprint } from '../labels/layout.ts';
 
@@ -78,6 +79,8 @@ export interface DeviceView {
   selftestMessage: string | null;
   selftestSignature: string | null;
   failure: DeviceFailure | null;
+  /** A supervisor's decision to set the device aside. */
+  setAside: SetAside | null;
   operator: string;
   startedAt: string;
   finishedAt: string | null;
@@ -108,6 +111,7 @@ export function deviceView(
     selftestMessage: hexOrNull(d.selftestMessage),
     selftestSignature: hexOrNull(d.selftestSignature),
     failure: d.failure ? (JSON.parse(d.failure) as DeviceFailure) : null,
+    setAside: d.setAside ? (JSON.parse(d.setAside) as SetAside) : null,
     operator: d.operator,
     startedAt: d.startedAt,
     finishedAt: d.finishedAt,

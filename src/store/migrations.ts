@@ -100,4 +100,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
     BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
   `,
+  // 2: a supervisor's decision to set a device aside: JSON { reason, by, at }
+  `
+  ALTER TABLE devices ADD COLUMN set_aside TEXT;
+  `,
 ];

@@ -58,6 +58,8 @@ export interface DeviceRow {
   selftestSignature: Uint8Array | null;
   /** JSON: { step, code?, message, action } for failed devices. */
   failure: string | null;
+  /** JSON: { reason, by, at } when a supervisor set the device aside (migration 2). */
+  setAside: string | null;
   operator: string;
   startedAt: string;
   finishedAt: string | null;

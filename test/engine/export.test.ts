@@ -3,17 +3,24 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '../../src/crypto/pool.ts';
-import { closeBatch } from '../../src/engine/batches.ts';
+import { closeBatch, setAsideDevice } from '../../src/engine/batches.ts';
 import { exportBatch } from '../../src/engine/export.ts';
 import { Provisioner, type ProvisionOptions } from '../../src/engine/provision.ts';
 import { openTpmOps } from '../../src/engine/tpm-adapter.ts';
 import { loadWorkstationTrust } from '../../src/engine/trust.ts';
 import { batchSummary } from '../../src/engine/views.ts';
-import type { Workstation } from '../../src/engine/workstation.ts';
+import { PermissionError, Workstation } from '../../src/engine/workstation.ts';
 import { MANIFEST_FILE } from '../../src/manifest/export.ts';
 import type { Simulator, SwtpmInstance } from '../../src/sim/simulator.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { tempDir } from '../helpers/temp.ts';
-import { newBatch, newFixture, newWorkstation, trustFixture } from '../helpers/workstation.ts';
+import {
+  TEST_PASSPHRASE,
+  newBatch,
+  newFixture,
+  newWorkstation,
+  trustFixture,
+} from '../helpers/workstation.ts';
 
 let pool: CryptoPool;
 let sim: Simulator;
@@ -100,6 +107,94 @@ describe('batch export from the store', () => {
     expect(payload.provisioned).toHaveLength(3);
     expect(payload.rejected).toEqual([]);
     await Promise.all(tpms.map((t) => t.stop()));
+    ws.close();
+  });
+
+  it('sets aside a device whose TPM was lost mid-device, and one that failed; the batch closes and the manifest lists both with the reason', async () => {
+    let ws = await newWorkstation();
+    const [lost, refused, good] = await sim.startMany(3);
+    trustFixture(ws, sim);
+    defineForeignIndex(refused!);
+    const batch = await newBatch(ws, pool);
+    const dataDir = ws.dataDir;
+    ws.close();
+    // A power cut mid-device leaves its record in progress; then the TPM is lost for good.
+    const env = { ZTP_DATA_DIR: dataDir, ZTP_PASSPHRASE: TEST_PASSPHRASE };
+    const args = ['provision', '--batch', batch.id, '--operator', 'olga', '--tpm', lost!.name];
+    const crashed = await runCli(args, { env: { ...env, ZTP_FAULT_AFTER_JOURNAL: '4' } });
+    expect(crashed.code, crashed.stderr).toBe(128);
+    await lost!.stop();
+
+    ws = Workstation.open(dataDir);
+    await ws.unlock(TEST_PASSPHRASE);
+    const run = await provisioner(ws, batch.id).run([refused!.name, good!.name]);
+    expect(run).toMatchObject({ provisioned: 1, failed: 1 });
+    const [inProgress] = ws.store.listInProgress();
+    const failed = ws.store.listDevices(batch.id, 'failed')[0]!;
+    expect(inProgress?.batchId).toBe(batch.id);
+    expect(() => closeBatch(ws, 'sam', batch.id)).toThrow(/in progress.*set it aside/);
+
+    // Only a supervisor, only with a reason, only for a device in progress or failed.
+    expect(() => setAsideDevice(ws, 'olga', inProgress!.deviceId, 'gone')).toThrow(PermissionError);
+    expect(() => setAsideDevice(ws, 'sam', inProgress!.deviceId, '  ')).toThrow(/reason/);
+    const provisioned = ws.store.listDevices(batch.id, 'provisioned')[0]!;
+    expect(() => setAsideDevice(ws, 'sam', provisioned.deviceId, 'x')).toThrow(/is provisioned/);
+    ws.close();
+    const cli = await runCli(
+      [
+        'device',
+        'set-aside',
+        inProgress!.deviceId.slice(0, 16),
+        '--reason',
+        'TPM cracked when the fixture jammed',
+        '--operator',
+        'sam',
+      ],
+      { env },
+    );
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/set aside in batch/);
+
+    ws = Workstation.open(dataDir);
+    await ws.unlock(TEST_PASSPHRASE);
+    setAsideDevice(ws, 'sam', failed.deviceId, 'foreign NV index: back to the vendor');
+    expect(batchSummary(ws, ws.store.getBatch(batch.id)!).counts).toMatchObject({
+      provisioned: 1,
+      failed: 0,
+      in_progress: 0,
+      set_aside: 2,
+    });
+    const audit = ws.store
+      .listAudit({ batchId: batch.id })
+      .filter((e) => e.action === 'device.set-aside');
+    expect(audit.map((e) => [e.actor, e.deviceId, JSON.parse(e.details).reason])).toEqual([
+      ['sam', inProgress!.deviceId, 'TPM cracked when the fixture jammed'],
+      ['sam', failed.deviceId, 'foreign NV index: back to the vendor'],
+    ]);
+    expect(() => setAsideDevice(ws, 'sam', failed.deviceId, 'again')).toThrow(/is set aside/);
+
+    closeBatch(ws, 'sam', batch.id);
+    const folder = path.join(tempDir(), 'export');
+    const result = await exportBatch(ws, 'sam', batch.id, folder);
+    expect(result.verification.ok).toBe(true);
+    expect(result.summary.counts).toMatchObject({ provisioned: 1, rejected: 2, setAside: 2 });
+    const payload = payloadOf(folder);
+    expect(payload.rejected).toEqual([
+      expect.objectContaining({
+        deviceId: inProgress!.deviceId,
+        outcome: 'set-aside',
+        reason: expect.stringMatching(/^TPM cracked when the fixture jammed \(left in progress/),
+        operator: 'sam',
+      }),
+      expect.objectContaining({
+        deviceId: failed.deviceId,
+        outcome: 'set-aside',
+        step: 'key',
+        reason: expect.stringMatching(/^foreign NV index: back to the vendor \(it had failed: /),
+        operator: 'sam',
+      }),
+    ]);
+    await Promise.all([refused!.stop(), good!.stop()]);
     ws.close();
   });
 });

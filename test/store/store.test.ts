@@ -53,6 +53,32 @@ describe('Store migrations', () => {
     again.close();
   });
 
+  it('migration 2 adds set_aside to the devices of a schema-1 database, keeping its rows', () => {
+    const raw = new Database(path.join(dir, 'ztp.db'));
+    raw.exec(MIGRATIONS[0]!);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const store = Store.open(dir);
+    store.insertBatch(batch('b1'));
+    const row = store.insertDevice({
+      batchId: 'b1',
+      deviceId: 'ee'.repeat(32),
+      step: 'key',
+      slot: '0',
+      tpmName: 't',
+      identity: '{}',
+      operator: 'alice',
+    });
+    expect(store.getDevice(row)?.setAside).toBeNull();
+    store.updateDevice(row, { status: 'set_aside', setAside: '{"reason":"lost"}' });
+    expect(store.getDevice(row)).toMatchObject({
+      status: 'set_aside',
+      setAside: '{"reason":"lost"}',
+    });
+    expect(store.schemaVersion).toBe(2);
+    store.close();
+  });
+
   it('refuses a database from a newer version without changing it', () => {
     Store.open(dir).close();
     const raw = new Database(path.join(dir, 'ztp.db'));

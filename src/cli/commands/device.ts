@@ -1,12 +1,13 @@
 import { EXIT, UsageError, parseCommandArgs, type CliIO } from '../args.ts';
-import { WORKSTATION_OPTIONS, openWorkstation, printResult, table } from '../common.ts';
-import { requireBatch } from '../../engine/batches.ts';
+import { WORKSTATION_OPTIONS, openWorkstation, operatorOf, printResult, table } from '../common.ts';
+import { requireBatch, setAsideDevice } from '../../engine/batches.ts';
 import { deviceView } from '../../engine/views.ts';
 import type { DeviceStatus } from '../../store/store.ts';
 
 const USAGE = {
   list: 'ztp device list --batch ID [--status provisioned|failed|in_progress|rolled_back|set_aside] [--json]',
   show: 'ztp device show DEVICE_ID [--json]',
+  'set-aside': 'ztp device set-aside DEVICE_ID --reason TEXT --operator NAME [--batch ID] [--json]',
 };
 const ALL = Object.values(USAGE).join('\n');
 const STATUSES = ['provisioned', 'failed', 'in_progress', 'rolled_back', 'set_aside'];
@@ -86,6 +87,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           ...(d.failure
             ? [`  failure:      ${d.failure.message}`, `  what to do:   ${d.failure.action}`]
             : []),
+          ...(d.setAside
+            ? [`  set aside:    ${d.setAside.reason} (by ${d.setAside.by}, ${d.setAside.at})`]
+            : []),
           `  operator:     ${d.operator}, ${d.startedAt} → ${d.finishedAt ?? '…'}`,
           '  journal:',
           ...(d.journal ?? []).map(
@@ -93,6 +97,32 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           ),
         ]),
       );
+      return EXIT.OK;
+    } finally {
+      ws.close();
+    }
+  }
+  if (sub === 'set-aside') {
+    const usage = USAGE['set-aside'];
+    const { values, positionals } = parseCommandArgs(
+      rest,
+      { ...WORKSTATION_OPTIONS, reason: { type: 'string' }, batch: { type: 'string' } },
+      usage,
+      { positionals: 1 },
+    );
+    if (!positionals[0]) throw new UsageError('missing DEVICE_ID', usage);
+    if (!values.reason?.trim()) throw new UsageError('missing --reason', usage);
+    const operator = operatorOf(values, usage);
+    const ws = openWorkstation(values);
+    try {
+      const row = setAsideDevice(ws, operator, positionals[0], values.reason, {
+        batchId: values.batch,
+      });
+      const view = deviceView(row, { withJournal: false, store: ws.store });
+      printResult(io, values.json, view, () => [
+        `Device ${row.deviceId} set aside in batch ${row.batchId} (it was at step ${row.step}).`,
+        'The batch can close without it; the manifest lists it as set aside with the reason.',
+      ]);
       return EXIT.OK;
     } finally {
       ws.close();
