@@ -272,6 +272,38 @@ describe('IPC dispatcher', () => {
     }
   });
 
+  it('settings refuse a TPM endpoint that is not a TPM name, naming the entry', async () => {
+    expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);
+    const base = { simulatedSlots: 0, ekTrustStoreDir: '', defaultPrinter: null };
+    const good = [
+      'device:/dev/tpmrm0',
+      'swtpm:tcp://127.0.0.1:2321',
+      'swtpm:unix:/run/ztp/tpm0.sock',
+    ];
+    for (const [endpoints, message] of [
+      [
+        ['device:/dev/tpmrm0', '/dev/tpmrm1'],
+        /^TPM endpoint 2 \(\/dev\/tpmrm1\): .*not a TPM name.*Use device:\/dev\/tpmrmN, swtpm:tcp:\/\/HOST:PORT or swtpm:unix:\/PATH/,
+      ],
+      [['127.0.0.1:2321'], /^TPM endpoint 1 \(127\.0\.0\.1:2321\): .*not a TPM name/],
+      [['swtpm:tcp://127.0.0.1'], /^TPM endpoint 1 .*swtpm: is followed by tcp:\/\/HOST:PORT/],
+      [['device:/dev/tpm0'], /^TPM endpoint 1 .*raw TPM device.*use device:\/dev\/tpmrm0/],
+      [['device:/dev/tpmrm0', 'device:/dev/tpmrm0'], /^TPM endpoint 2 .* is listed twice/],
+    ] as [string[], RegExp][]) {
+      const r = await dispatch('settings.set', { ...base, tpmEndpoints: endpoints });
+      expect(r, endpoints.join()).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+      expect((r as { error: { message: string } }).error.message).toMatch(message);
+    }
+    expect(await dispatch('settings.get', {})).toMatchObject({
+      ok: true,
+      value: { tpmEndpoints: [] },
+    });
+    expect(await dispatch('settings.set', { ...base, tpmEndpoints: good })).toMatchObject({
+      ok: true,
+      value: { tpmEndpoints: good },
+    });
+  });
+
   it('an export takes a supervisor and a closed batch, as in the CLI', async () => {
     expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);
     const created = await dispatch('batches.create', {

@@ -19,6 +19,7 @@ import { renderPng } from '../../labels/render-png.ts';
 import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
 import type { EcdaaVerifier } from '../../manifest/verify.ts';
 import type { BatchRow, Role } from '../../store/store.ts';
+import { TpmNameError, parseTpmName, type TpmAddress } from '../../tpm/transport/open.ts';
 import { VERSION } from '../../util/version.ts';
 import type {
   AppStatus,
@@ -443,6 +444,7 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
     const { operator } = this.#requireSession('change settings', ['supervisor']);
     if (this.#run)
       throw new AppError('state', 'Settings cannot change while TPMs are being provisioned.');
+    checkTpmEndpoints(req.tpmEndpoints);
     if (req.ekTrustStoreDir) loadTrustStore(req.ekTrustStoreDir);
     const next = { ...this.settings(), ...req };
     this.#ws.store.transaction(() => {
@@ -689,6 +691,35 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
       this.#emit('changed', { what: 'audit', batchId: batch.id });
     }
   }
+}
+
+/**
+ * Refuses TPM endpoints the station could not open, before they are saved: each must be a TPM
+ * name (src/tpm/transport/open.ts), a device with the kernel's resource manager (the app never
+ * opens a raw /dev/tpmN), and each TPM in one slot only.
+ */
+function checkTpmEndpoints(endpoints: string[]): void {
+  const seen = new Set<string>();
+  endpoints.forEach((endpoint, i) => {
+    const entry = `TPM endpoint ${i + 1} (${endpoint})`;
+    let address: TpmAddress;
+    try {
+      address = parseTpmName(endpoint);
+    } catch (e) {
+      if (!(e instanceof TpmNameError)) throw e;
+      throw new AppError('bad-request', `${entry}: ${e.message}.`);
+    }
+    if (address.kind === 'device' && address.raw) {
+      throw new AppError(
+        'bad-request',
+        `${entry}: ${address.path} is the raw TPM device without the kernel's resource manager; use device:${address.path.replace('tpm', 'tpmrm')}.`,
+      );
+    }
+    if (seen.has(endpoint)) {
+      throw new AppError('bad-request', `${entry} is listed twice: give each TPM one line.`);
+    }
+    seen.add(endpoint);
+  });
 }
 
 /** A read-back reason ("the label belongs to …; take it off this box") as a sentence. */

@@ -77,7 +77,7 @@ export function SettingsScreen(props: ScreenProps) {
           <legend>TPM slots</legend>
           <Field
             label="TPM endpoints"
-            hint="One per line: /dev/tpmrm0 for a TPM on this computer, or host:port of a TPM server."
+            hint="One per line: device:/dev/tpmrm0 for a TPM in this computer, swtpm:tcp://HOST:PORT or swtpm:unix:/PATH for a TPM simulator (swtpm)."
           >
             {(id, d) => (
               <textarea
