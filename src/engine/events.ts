@@ -33,7 +33,16 @@ export interface DeviceFailure {
   message: string;
   /** What the operator should do next. */
   action: string;
+  /** The low-level text behind `message` (transport error, endpoint), for the record. */
+  detail?: string;
 }
+
+/** The step a device failed at, as the operator reads it. */
+export const FAILURE_STEP_LABELS: Record<DeviceFailure['step'], string> = {
+  connect: 'Connecting to the TPM',
+  ...STEP_LABELS,
+  rollback: 'Rolling back',
+};
 
 export type SlotState = 'waiting' | 'working' | 'provisioned' | 'failed' | 'skipped';
 
@@ -46,7 +55,9 @@ export interface SlotEvent {
   /** 0-based index of `step` in STEPS; progress = (stepIndex + 1) / STEPS.length when done. */
   stepIndex?: number;
   deviceId?: string;
+  /** The TPM's manufacturer and firmware version, sent from the end of `identify` on. */
   vendor?: string;
+  firmware?: string;
   failure?: DeviceFailure;
   /** Why a slot was skipped (e.g. the TPM is already provisioned). */
   message?: string;

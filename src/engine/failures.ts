@@ -7,18 +7,22 @@ import type { DeviceFailure } from './events.ts';
  */
 export function explainFailure(step: DeviceFailure['step'], e: unknown): DeviceFailure {
   if (e instanceof TpmTransportError) {
+    // There is no per-slot retry: a new run skips the TPMs already done and starts this one
+    // over, after removing what the failed attempt left in it.
     return {
       step,
-      message: `The TPM stopped answering during "${step}": ${e.message.split('. ')[0]}.`,
+      message: 'The TPM stopped answering: unplugged, unpowered or disconnected.',
       action:
-        'Check that the TPM is seated and powered, then run the slot again: the device is resumed or rolled back.',
+        'Reseat the TPM, check its power and start the run again: TPMs already done are skipped.',
+      detail: `${e.message.split('. ')[0]}.`,
     };
   }
   if (e instanceof TpmFormatError) {
     return {
       step,
-      message: `The TPM sent an answer that makes no sense during "${step}".`,
-      action: 'Run the slot again; if it happens again, set this TPM aside as faulty.',
+      message: 'The TPM sent an answer that makes no sense.',
+      action: 'Start the run again; if it happens again, set this TPM aside as faulty.',
+      detail: e.message,
     };
   }
   if (e instanceof TpmError) {

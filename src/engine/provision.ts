@@ -173,6 +173,8 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     let rowId: number | undefined;
     let deviceId = '';
     let currentStep: StepName = 'identify';
+    // Who made the TPM, for the station's tile: known once identify has read it.
+    let maker: Pick<SlotEvent, 'vendor' | 'firmware'> = {};
     const progress = (step: StepName, extra: Partial<SlotEvent> = {}) => {
       currentStep = step;
       this.emitSlot({
@@ -182,6 +184,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         step,
         stepIndex: STEPS.indexOf(step),
         deviceId: deviceId || undefined,
+        ...maker,
         ...extra,
       });
     };
@@ -224,6 +227,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         tpmName,
         state: status,
         deviceId,
+        ...maker,
         failure,
         step: currentStep,
         stepIndex: STEPS.indexOf(currentStep),
@@ -243,6 +247,8 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       const leftovers = await ops.flushLeftovers();
       const identity = await ops.identify();
       deviceId = identity.deviceId;
+      maker = { vendor: identity.manufacturer, firmware: identity.firmwareVersion };
+      progress('identify');
       checkCapable(identity, profile);
 
       const live = store.liveDevice(deviceId);
@@ -255,6 +261,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
             tpmName,
             state: 'skipped',
             deviceId,
+            ...maker,
             message: `already provisioned in ${where}; pass --reprovision to provision it again`,
           });
           return 'skipped';
@@ -279,13 +286,21 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
             tpmName,
             state: 'skipped',
             deviceId,
+            ...maker,
             message: `left in progress by an interrupted run of batch ${live.batchId}: resume it with that batch`,
           });
           return 'skipped';
         }
         resumeFrom = live;
       } else if (this.#opts.resumeOnly) {
-        this.emitSlot({ slot, tpmName, state: 'skipped', deviceId, message: 'nothing to resume' });
+        this.emitSlot({
+          slot,
+          tpmName,
+          state: 'skipped',
+          deviceId,
+          ...maker,
+          message: 'nothing to resume',
+        });
         return 'skipped';
       }
 

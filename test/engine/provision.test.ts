@@ -107,6 +107,10 @@ describe('provisioning on swtpm', () => {
     }
     const slotEvents = events.filter((e) => e.type === 'slot' && e.state === 'provisioned');
     expect(slotEvents).toHaveLength(2);
+    // The station's tiles name the TPM: maker and firmware as identify read them.
+    for (const e of slotEvents) {
+      expect(e).toMatchObject({ vendor: 'IBM', firmware: expect.stringMatching(/^\d+\./) });
+    }
 
     // The same TPMs again: counted once, skipped with a reason.
     const again = await provisioner(ws, batch.id).run(tpms.map((t) => t.name));
@@ -191,7 +195,10 @@ describe('provisioning on swtpm', () => {
     const failed = await p.run([t!.name]);
     expect(failed.failed).toBe(1);
     expect(failed.devices[0]!.failure!.message).toMatch(/stopped answering/);
-    expect(failed.devices[0]!.failure!.action).toMatch(/seated and powered/);
+    expect(failed.devices[0]!.failure!.action).toMatch(/Reseat the TPM.*start the run again/);
+    // The endpoint and socket error go to `detail`, not into the plain message.
+    expect(failed.devices[0]!.failure!.detail).toContain(t!.name);
+    expect(failed.devices[0]!.failure!.message).not.toContain(t!.name);
 
     // Power comes back: the same TPM, with whatever was written before the cut.
     await t!.restart();
