@@ -236,6 +236,11 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       writeCameraVideo(png, ws.cameraFile);
 
       await app.selectLabelBatch('Batch B');
+      // Batch A's print result does not follow the operator to Batch B.
+      await ws.page.getByRole('button', { name: 'Print label', exact: true }).waitFor();
+      await expect
+        .poll(() => ws.page.getByRole('status').filter({ hasText: 'Label printed' }).count())
+        .toBe(0);
       await app.scanLabel();
       const verdict = await app.verdict();
       expect(verdict).toMatch(/^MISMATCH/);

@@ -22,17 +22,30 @@ export function LabelsScreen(props: ScreenProps) {
   const [copies, setCopies] = useState('1');
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
-  const [printed, setPrinted] = useState<PrintResult | null>(null);
+  // The print result names its batch: it is shown only while that batch is the one on screen.
+  const [printed, setPrinted] = useState<(PrintResult & { batchId: string }) | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const shownId = batch?.id;
+  // Answers that arrive after the operator chose another batch are dropped.
+  const shownRef = useRef(shownId);
+  shownRef.current = shownId;
   const loadPreview = useCallback(() => {
     if (!shownId) return;
     call('labels.preview', { batchId: shownId })
-      .then(setPreview)
+      .then((p) => {
+        if (shownRef.current === shownId) setPreview(p);
+      })
       .catch((e) => setError(errorMessage(e)));
   }, [shownId]);
   useEffect(loadPreview, [loadPreview]);
+  // Another batch: nothing of the last one's print (result, reason, error, preview) stays.
+  useEffect(() => {
+    setPrinted(null);
+    setReason('');
+    setError(null);
+    setPreview(null);
+  }, [shownId]);
   useEffect(() => {
     call('labels.printers', {})
       .then((p) => {
@@ -43,24 +56,26 @@ export function LabelsScreen(props: ScreenProps) {
   }, []);
 
   const isReprint = (preview?.printed ?? 0) > 0;
+  const shownPrint = printed?.batchId === batch?.id ? printed : null;
   const print = async () => {
     if (!batch) return;
+    const batchId = batch.id;
     setBusy(true);
     setError(null);
     setPrinted(null);
     try {
-      setPrinted(
-        await call('labels.print', {
-          batchId: batch.id,
-          printer,
-          copies: Number(copies) || 1,
-          reprintReason: reason,
-        }),
-      );
+      const result = await call('labels.print', {
+        batchId,
+        printer,
+        copies: Number(copies) || 1,
+        reprintReason: reason,
+      });
+      setPrinted({ ...result, batchId });
+      if (shownRef.current !== batchId) return;
       setReason('');
       loadPreview();
     } catch (e) {
-      setError(errorMessage(e));
+      if (shownRef.current === batchId) setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -156,11 +171,12 @@ export function LabelsScreen(props: ScreenProps) {
               {busy ? 'Printing…' : isReprint ? 'Reprint label' : 'Print label'}
             </button>
           </div>
-          {printed && (
-            <Notice tone="ok" title={printed.reprint ? 'Label reprinted' : 'Label printed'}>
+          {shownPrint && batch && (
+            <Notice tone="ok" title={shownPrint.reprint ? 'Label reprinted' : 'Label printed'}>
               <p>
-                {printed.copies} cop{printed.copies === 1 ? 'y' : 'ies'} sent to {printed.printer}.
-                Now read the printed label back with the camera.
+                {shownPrint.copies} cop{shownPrint.copies === 1 ? 'y' : 'ies'} of the label for{' '}
+                <strong>{batch.name}</strong> sent to {shownPrint.printer}. Now read the printed
+                label back with the camera.
               </p>
             </Notice>
           )}
