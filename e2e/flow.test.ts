@@ -85,6 +85,17 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       await app.startRun();
       await app.waitForRunFinished();
       await expect.poll(() => app.slotStates(), { timeout: 60_000 }).toEqual(Array(8).fill('Done'));
+      // Each tile names the TPM it provisioned: maker and firmware from identify.
+      expect(await app.slot(1).textContent()).toMatch(/IBM fw \d/);
+      // Yield and throughput are in view with eight tiles at 1280×800, not below the fold.
+      for (const region of [
+        ws.page.getByRole('group', { name: 'Batch yield' }),
+        ws.page.getByRole('img', { name: /^Throughput/ }),
+        app.slot(8),
+      ]) {
+        const box = await region.boundingBox();
+        expect(box && box.y + box.height).toBeLessThanOrEqual(800);
+      }
       await ws.screenshot('04-station');
 
       // The batch detail: 8 provisioned devices, and one device's record.
@@ -215,8 +226,14 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       expect(summary).toContain('3 provisioned, 1 failed');
       expect(await app.slotStates()).toEqual(['Done', 'Done', 'Failed', 'Done']);
       const tile = await app.slot(3).textContent();
-      expect(tile).toMatch(/What happened:/);
-      expect(tile).toMatch(/What to do:/);
+      // The step by its name, the plain message, the advice the station can follow, the raw
+      // detail last.
+      expect(tile).toMatch(/Failed at: (Joining the group|Writing NV memory|Self-test signature)/);
+      expect(tile).toMatch(/What happened: The TPM stopped answering/);
+      expect(tile).toMatch(/What to do: .*start the run again/);
+      expect(tile).not.toMatch(/run the slot again/);
+      expect(tile).toContain('swtpm.sock');
+      expect(summary).toContain('Red tiles say what to do; Start retries them.');
       await ws.screenshot('04b-station-failed-tpm');
     },
   );

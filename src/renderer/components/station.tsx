@@ -1,5 +1,5 @@
 /** The station's pure parts: one slot tile and the throughput chart. */
-import { STEPS, STEP_LABELS, type SlotEvent } from '../../engine/events.ts';
+import { FAILURE_STEP_LABELS, STEPS, STEP_LABELS, type SlotEvent } from '../../engine/events.ts';
 import { ProgressBar } from './ui.tsx';
 
 export interface SlotStatus {
@@ -10,6 +10,7 @@ export interface SlotStatus {
   stepIndex?: number;
   deviceId?: string;
   vendor?: string;
+  firmware?: string;
   failure?: SlotEvent['failure'];
   message?: string;
 }
@@ -34,32 +35,57 @@ export function SlotTile({ s }: { s: SlotStatus }) {
           {STATE_TEXT[s.state]}
         </span>
       </header>
-      <p className="tile-id mono" title={s.deviceId}>
+      <p className="tile-id mono" title={s.deviceId ?? s.tpmName}>
         {s.deviceId ? `${s.deviceId.slice(0, 16)}…` : s.tpmName}
       </p>
-      {s.vendor && <p className="tile-vendor small">{s.vendor}</p>}
+      <p className="tile-vendor" title={s.firmware && `firmware ${s.firmware}`}>
+        {s.vendor ? (
+          <>
+            <strong>{s.vendor}</strong>
+            {s.firmware && <span className="tile-firmware"> fw {s.firmware}</span>}
+          </>
+        ) : (
+          <span className="muted">TPM not identified yet</span>
+        )}
+      </p>
       <p className="tile-step">
-        {s.state === 'working' && s.step
-          ? STEP_LABELS[s.step]
-          : s.state === 'provisioned'
-            ? 'Provisioned and self-tested'
-            : s.state === 'waiting'
-              ? 'Ready'
-              : ''}
+        {s.failure
+          ? `Failed at: ${FAILURE_STEP_LABELS[s.failure.step]}`
+          : s.state === 'working' && s.step
+            ? STEP_LABELS[s.step]
+            : s.state === 'provisioned'
+              ? 'Self-test passed'
+              : s.state === 'waiting'
+                ? 'Ready'
+                : ''}
       </p>
       <ProgressBar value={done} max={STEPS.length} label={`Slot ${s.slot} progress`} />
-      {s.failure && (
-        <div className="tile-failure">
-          <p>
-            <strong>What happened:</strong> {s.failure.message}
-          </p>
-          <p>
-            <strong>What to do:</strong> {s.failure.action}
-          </p>
-        </div>
-      )}
+      {s.failure && <FailureBox failure={s.failure} />}
       {s.state === 'skipped' && s.message && <p className="tile-failure small">{s.message}</p>}
     </article>
+  );
+}
+
+/** What went wrong, in plain words first, what to do in bold, the raw detail last and small. */
+export function FailureBox({ failure }: { failure: NonNullable<SlotEvent['failure']> }) {
+  const code =
+    failure.code !== undefined ? `TPM response code 0x${failure.code.toString(16)}` : null;
+  const detail = [code, failure.detail].filter(Boolean).join(' · ');
+  return (
+    <div className="tile-failure">
+      <p className="failure-message">
+        <span className="sr-only">What happened: </span>
+        {failure.message}
+      </p>
+      <p className="failure-action">
+        <strong>What to do:</strong> {failure.action}
+      </p>
+      {detail && (
+        <p className="failure-detail mono" title={detail}>
+          {detail}
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -74,8 +100,9 @@ export function ThroughputChart({
   finishes: { at: number; ok: boolean }[];
   now: number;
 }) {
-  const W = 560;
-  const H = 160;
+  // Wide and short: the chart sits beside the yield above the tiles, visible with 8 slots.
+  const W = 600;
+  const H = 56;
   const BARS = 30;
   const first = finishes[0]?.at ?? now;
   const span = Math.max(now - first, 1000);
@@ -88,6 +115,7 @@ export function ThroughputChart({
     if (i >= 0 && i < BARS) bins[i]![f.ok ? 'ok' : 'failed']++;
   }
   const max = Math.max(1, ...bins.map((b) => b.ok + b.failed));
+  const top = 4;
   const bw = W / BARS;
   const okCount = finishes.filter((f) => f.ok).length;
   const perMin = span > 0 ? (okCount / span) * 60000 : 0;
@@ -95,14 +123,14 @@ export function ThroughputChart({
   return (
     <figure className="chart">
       <svg
-        viewBox={`0 0 ${W} ${H + 20}`}
+        viewBox={`0 0 ${W} ${H + 16}`}
         role="img"
         aria-label={`Throughput: ${okCount} devices provisioned, ${perMin.toFixed(1)} per minute`}
       >
         <line x1="0" y1={H} x2={W} y2={H} className="chart-axis" />
         {bins.map((b, i) => {
-          const hOk = (b.ok / max) * (H - 10);
-          const hFail = (b.failed / max) * (H - 10);
+          const hOk = (b.ok / max) * (H - top);
+          const hFail = (b.failed / max) * (H - top);
           return (
             <g key={i}>
               <rect x={i * bw + 2} y={H - hOk} width={bw - 4} height={hOk} className="bar-ok" />
@@ -116,10 +144,10 @@ export function ThroughputChart({
             </g>
           );
         })}
-        <text x="0" y={H + 16} className="chart-label">
+        <text x="0" y={H + 14} className="chart-label">
           {BARS} × {unit}
         </text>
-        <text x={W} y={H + 16} textAnchor="end" className="chart-label">
+        <text x={W} y={H + 14} textAnchor="end" className="chart-label">
           now
         </text>
       </svg>

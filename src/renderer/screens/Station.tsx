@@ -58,6 +58,7 @@ export function StationScreen(props: ScreenProps) {
           stepIndex: e.stepIndex,
           deviceId: e.deviceId ?? old?.deviceId,
           vendor: e.vendor ?? old?.vendor,
+          firmware: e.firmware ?? old?.firmware,
           failure: e.failure,
           message: e.message,
         });
@@ -178,29 +179,30 @@ export function StationScreen(props: ScreenProps) {
         </Notice>
       )}
       {lastRun && (
-        <Notice tone={lastRun.failed > 0 ? 'warn' : 'ok'} title="Run finished">
+        <Notice tone={lastRun.failed > 0 ? 'warn' : 'ok'} title="Run finished:">
           <p>
-            {lastRun.provisioned} provisioned, {lastRun.failed} failed, {lastRun.skipped} skipped.
-            {lastRun.failed > 0 &&
-              ' Take the failed TPMs out and set them aside; each tile says what happened.'}
+            {lastRun.provisioned} provisioned, {lastRun.failed} failed
+            {lastRun.skipped > 0 && `, ${lastRun.skipped} skipped`}.
+            {lastRun.failed > 0 && ' Red tiles say what to do; Start retries them.'}
           </p>
         </Notice>
       )}
+      {/* Yield and throughput above the tiles: they stay in view however many slots there are. */}
+      <div className="station-summary">
+        <div className="stats" role="group" aria-label="Batch yield">
+          <Stat label="Provisioned" value={counts?.provisioned ?? 0} tone="ok" />
+          <Stat label="Failed" value={counts?.failed ?? 0} tone="failed" />
+          <Stat label="Yield" value={yieldPct === null ? '—' : `${yieldPct}%`} />
+          {batch?.targetCount ? <Stat label="Target" value={batch.targetCount} /> : null}
+        </div>
+        <ThroughputChart finishes={finishes} now={now} />
+      </div>
       <div className="tiles" role="list" aria-label="Slots">
         {[...slots.values()].map((s) => (
           <div role="listitem" key={s.slot}>
             <SlotTile s={s} />
           </div>
         ))}
-      </div>
-      <div className="station-foot">
-        <ThroughputChart finishes={finishes} now={now} />
-        <div className="stats" aria-label="Batch yield">
-          <Stat label="Provisioned" value={counts?.provisioned ?? 0} tone="ok" />
-          <Stat label="Failed" value={counts?.failed ?? 0} tone="failed" />
-          <Stat label="Yield" value={yieldPct === null ? '—' : `${yieldPct}%`} />
-          {batch?.targetCount ? <Stat label="Target" value={batch.targetCount} /> : null}
-        </div>
       </div>
     </section>
   );
