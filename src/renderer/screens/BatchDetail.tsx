@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { FAILURE_STEP_LABELS } from '../../engine/events.ts';
 import {
   DEVICE_STATUSES,
   type BatchView,
@@ -131,23 +132,34 @@ export function BatchDetailScreen(props: ScreenProps & { batchId: string; onBack
         <dt>Batch id</dt>
         <dd className="mono small">{batch.id}</dd>
       </dl>
-      <div className="split">
-        <DeviceTable batchId={batch.id} selected={selected} onSelect={setSelected} />
+      <div className={selected === null ? 'split' : 'split split-open'}>
+        <DeviceTable
+          batchId={batch.id}
+          selected={selected}
+          onSelect={setSelected}
+          compact={selected !== null}
+        />
         {selected !== null && <DeviceDetail rowId={selected} onClose={() => setSelected(null)} />}
       </div>
     </section>
   );
 }
 
-/** The batch's devices, virtualized: only the visible rows exist, fetched page by page. */
+/**
+ * The batch's devices, virtualized: only the visible rows exist, fetched page by page.
+ * `compact` (the device detail is open beside it) keeps only id, status and slot, so the id
+ * stays readable next to the detail pane.
+ */
 function DeviceTable({
   batchId,
   selected,
   onSelect,
+  compact,
 }: {
   batchId: string;
   selected: number | null;
   onSelect: (rowId: number) => void;
+  compact: boolean;
 }) {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<DeviceStatus | ''>('');
@@ -204,11 +216,11 @@ function DeviceTable({
   }, [items, pages, fetchPage]);
 
   return (
-    <div className="device-table">
+    <div className={compact ? 'device-table device-table-compact' : 'device-table'}>
       <div className="filters" role="search" aria-label="Filter devices">
         <input
           type="search"
-          placeholder="Search device id, slot, TPM, maker"
+          placeholder="Device id, slot, TPM or maker"
           aria-label="Search devices"
           value={search}
           onChange={(e) => setSearch(e.target.value)}
@@ -225,8 +237,8 @@ function DeviceTable({
             </option>
           ))}
         </select>
-        <span className="muted small" aria-live="polite">
-          {total.toLocaleString()} devices
+        <span className="muted small nowrap" aria-live="polite">
+          {total.toLocaleString()} device{total === 1 ? '' : 's'}
         </span>
       </div>
       <ErrorBanner message={error} />
@@ -234,8 +246,12 @@ function DeviceTable({
         <span>Device id</span>
         <span>Status</span>
         <span>Slot</span>
-        <span>Maker</span>
-        <span>Finished</span>
+        {!compact && (
+          <>
+            <span>Maker</span>
+            <span>Finished</span>
+          </>
+        )}
       </div>
       <div
         ref={scrollRef}
@@ -266,17 +282,23 @@ function DeviceTable({
               >
                 {row ? (
                   <>
-                    <span role="gridcell" className="mono">
-                      {row.deviceId.slice(0, 24)}…
+                    <span role="gridcell" className="mono vt-id" title={row.deviceId}>
+                      {row.deviceId}
                     </span>
                     <span role="gridcell">
                       <StatusBadge status={row.status} />
                     </span>
-                    <span role="gridcell">{row.slot}</span>
-                    <span role="gridcell">{row.manufacturer || '—'}</span>
-                    <span role="gridcell" className="small">
-                      {formatTime(row.finishedAt)}
+                    <span role="gridcell" title={row.tpmName}>
+                      {row.slot}
                     </span>
+                    {!compact && (
+                      <>
+                        <span role="gridcell">{row.manufacturer || '—'}</span>
+                        <span role="gridcell" className="small">
+                          {formatTime(row.finishedAt)}
+                        </span>
+                      </>
+                    )}
                   </>
                 ) : (
                   <span role="gridcell" className="muted">
@@ -290,6 +312,12 @@ function DeviceTable({
       </div>
     </div>
   );
+}
+
+/** The raw detail the engine records with a failure (the contract's view leaves it untyped). */
+function failureDetail(f: object): string | null {
+  const detail = (f as { detail?: unknown }).detail;
+  return typeof detail === 'string' && detail ? detail : null;
 }
 
 function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }) {
@@ -310,7 +338,9 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
     <aside className="device-detail" aria-labelledby="device-title">
       <header className="page-header">
         <div>
-          <h2 id="device-title">Device {d.row.deviceId.slice(0, 16)}…</h2>
+          <h2 id="device-title" className="mono" title={d.row.deviceId}>
+            Device {d.row.deviceId.slice(0, 16)}…
+          </h2>
           <StatusBadge status={d.row.status} />
         </div>
         <button type="button" className="btn" onClick={onClose} aria-label="Close device detail">
@@ -319,18 +349,23 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
       </header>
       {d.failure && (
         <div className="banner banner-error" role="alert">
-          <strong>Failed at {d.failure.step}</strong>
+          <strong>
+            Failed at:{' '}
+            {FAILURE_STEP_LABELS[d.failure.step as keyof typeof FAILURE_STEP_LABELS] ??
+              d.failure.step}
+          </strong>
           <p>{d.failure.message}</p>
           <p>
             <strong>What to do:</strong> {d.failure.action}
           </p>
+          {failureDetail(d.failure) && <p className="mono small">{failureDetail(d.failure)}</p>}
         </div>
       )}
       <dl className="facts">
         <dt>Device id (EK hash)</dt>
         <dd className="mono small">{d.row.deviceId}</dd>
         <dt>Maker / firmware</dt>
-        <dd>
+        <dd className="words">
           {identity.manufacturer ?? '—'} / {identity.firmwareVersion ?? '—'}
         </dd>
         <dt>Slot / TPM</dt>
