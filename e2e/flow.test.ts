@@ -71,6 +71,8 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
     'first run → new batch → provision 8 TPMs → label print and read-back → close → export → verify',
     300_000,
     async () => {
+      await ws.page.getByRole('heading', { name: 'Set up this workstation' }).waitFor();
+      await ws.screenshot('00-first-run-setup');
       const fingerprint = await app.firstRun('Ada Supervisor', PASSPHRASE);
       await ws.screenshot('01-first-run-fingerprint');
       await app.continueAfterFingerprint();

@@ -85,14 +85,25 @@ export function FirstRunScreen({
         <p className="muted">
           This happens once. Everything stays on this computer; nothing goes over a network.
         </p>
-        <Field
-          label="Data folder"
-          hint="The database, sealed keys and label files live here. Back it up with the workstation's backups."
-        >
-          {(id, d) => (
-            <input id={id} aria-describedby={d} value={status.dataDir} readOnly className="mono" />
-          )}
-        </Field>
+        {/* Shown, not edited: the main process opens the data folder before this window exists
+            (app.init takes no folder), so a different one is chosen when the app starts. */}
+        <div className="field">
+          <span className="field-label" id="data-dir-label">
+            Data folder
+          </span>
+          <p
+            className="data-dir mono"
+            aria-labelledby="data-dir-label"
+            aria-describedby="data-dir-hint"
+          >
+            {status.dataDir}
+          </p>
+          <p className="hint" id="data-dir-hint">
+            The database, sealed keys and label files live here: include it in the workstation's
+            backups. To use another folder, quit and start the app with{' '}
+            <code>ZTP_DATA_DIR=/path/to/folder</code>.
+          </p>
+        </div>
         <Field
           label="First supervisor's name"
           hint="Supervisors create and close batches and add operators."
