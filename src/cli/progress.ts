@@ -26,6 +26,7 @@ export class ProgressView {
       } else {
         this.#io.out(`slot ${e.slot}: ${id} FAILED at ${e.failure?.step}: ${e.failure?.message}`);
         this.#io.out(`  what to do: ${e.failure?.action}`);
+        if (e.failure?.detail) this.#io.out(`  detail: ${e.failure.detail}`);
       }
     } else if (e.type === 'slot' && e.state === 'skipped') {
       this.#io.out(`slot ${e.slot}: skipped — ${e.message}`);
@@ -49,6 +50,7 @@ export class ProgressView {
         if (s.state === 'failed' && s.failure) {
           this.#io.out(`slot ${s.slot}: ${s.failure.message}`);
           this.#io.out(`  what to do: ${s.failure.action}`);
+          if (s.failure.detail) this.#io.out(`  detail: ${s.failure.detail}`);
         } else if (s.state === 'skipped') {
           this.#io.out(`slot ${s.slot}: skipped — ${s.message}`);
         }
