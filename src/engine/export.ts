@@ -197,6 +197,15 @@ export async function exportBatch(
       labels: options.labels,
       verifyEcdaa: options.pool,
     });
+  } catch (e) {
+    // writeExport removed what it wrote; the trail says the export started and did not end.
+    ws.store.audit({
+      actor: operator,
+      action: 'batch.export-failed',
+      batchId: batch.id,
+      details: { folder, error: (e as Error).message, facilityKey: record.thumbprint },
+    });
+    throw e;
   } finally {
     signer.wipe();
   }

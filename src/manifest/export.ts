@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson } from './canonical-json.ts';
 import { bytesEqual, toHex } from './encoding.ts';
@@ -116,9 +116,44 @@ export async function writeExport(
       throw new ExportError(`label file name '${label.name}' is not a plain file name`);
     }
   }
-  await mkdir(folder, { recursive: true });
+  // The first folder this export created, if any: removed again when the export fails.
+  const createdFolder = await mkdir(folder, { recursive: true });
   const written = new Map<string, { sha256: Uint8Array; bytes: number }>();
+  try {
+    return await writeAndVerify(folder, input, options, key, written);
+  } catch (e) {
+    // A failed export must leave nothing that looks shippable (a signed manifest with
+    // matching checksums): remove every file it wrote, SHA256SUMS first, then the folders it
+    // made if they are empty. Files that were there before and not rewritten stay.
+    const names = [...written.keys()].sort((a, b) => +(b === SUMS_FILE) - +(a === SUMS_FILE));
+    for (const name of names) await rm(path.join(folder, name), { force: true });
+    if (names.some((n) => n.startsWith('labels/'))) {
+      await rmdir(path.join(folder, 'labels')).catch(() => undefined);
+    }
+    if (createdFolder !== undefined) await removeEmptyUpTo(folder, createdFolder);
+    throw e;
+  }
+}
 
+/** Removes `folder` and its parents up to `top` (which mkdir created), while they are empty. */
+async function removeEmptyUpTo(folder: string, top: string): Promise<void> {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+    if (path.resolve(dir) === path.resolve(top)) return;
+  }
+}
+
+async function writeAndVerify(
+  folder: string,
+  input: ManifestInput,
+  options: ExportOptions,
+  key: FacilityPublicKey,
+  written: Map<string, { sha256: Uint8Array; bytes: number }>,
+): Promise<ExportResult> {
   const manifestPath = path.join(folder, MANIFEST_FILE);
   const writer = await AtomicFileWriter.create(manifestPath);
   let summary: ManifestSummary;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '../../src/crypto/pool.ts';
@@ -195,6 +195,37 @@ describe('batch export from the store', () => {
       }),
     ]);
     await Promise.all([refused!.stop(), good!.stop()]);
+    ws.close();
+  });
+
+  it('a failed export removes what it wrote and records the failure in the audit trail', async () => {
+    const ws = await newWorkstation();
+    const [t] = await sim.startMany(1);
+    trustFixture(ws, sim);
+    const batch = await newBatch(ws, pool);
+    expect((await provisioner(ws, batch.id).run([t!.name])).provisioned).toBe(1);
+    closeBatch(ws, 'sam', batch.id);
+    // A record damaged in the store: it is signed like the others, but cannot verify.
+    const row = ws.store.listDevices(batch.id, 'provisioned')[0]!;
+    const signature = new Uint8Array(row.selftestSignature!);
+    signature[40]! ^= 1;
+    ws.store.updateDevice(row.rowId, { selftestSignature: signature });
+
+    const drive = tempDir();
+    const folder = path.join(drive, 'ztp-batch');
+    await expect(exportBatch(ws, 'sam', batch.id, folder, { pool })).rejects.toThrow(
+      /does not verify/,
+    );
+    expect(readdirSync(drive)).toEqual([]);
+    const trail = ws.store.listAudit({ batchId: batch.id }).slice(-2);
+    expect(trail.map((e) => e.action)).toEqual(['batch.export-started', 'batch.export-failed']);
+    expect(JSON.parse(trail[1]!.details)).toMatchObject({
+      folder,
+      error: expect.stringMatching(/does not verify/),
+    });
+    expect(ws.store.getBatch(batch.id)!.status).toBe('closed');
+    expect(ws.store.verifyAuditChain().ok).toBe(true);
+    await t!.stop();
     ws.close();
   });
 });

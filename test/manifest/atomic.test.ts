@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CryptoPool } from '../../src/crypto/pool.ts';
 import { AtomicFileWriter, writeFileAtomic } from '../../src/manifest/atomic.ts';
 import { writeExport } from '../../src/manifest/export.ts';
+import type { ProvisionedDevice } from '../../src/manifest/types.ts';
 import { manifestInput, realDevices, testSigner } from './fixture.ts';
 
 let dir: string;
@@ -40,7 +42,32 @@ describe('atomic files', () => {
     await expect(
       writeExport(folder, manifestInput(devices(), signer.thumbprint), { signer }),
     ).rejects.toThrow(/device TPM-BAD, memberPublicKey: is 3 bytes/);
-    expect(await readdir(folder)).toEqual([]);
-    await writeFile(path.join(folder, 'keep'), 'x');
+    // The folder the export made is gone again.
+    expect(await readdir(dir)).not.toContain('export');
+  });
+
+  it('an export whose manifest does not verify on the target removes every file it wrote', async () => {
+    const signer = testSigner(6);
+    const folder = path.join(dir, 'drive', 'ztp-batch-x');
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'notes.txt'), 'the operator’s own file');
+    const [good, other] = realDevices(2) as [ProvisionedDevice, ProvisionedDevice];
+    // Signed like any other record, but its self-test signature is not the TPM's.
+    const signature = new Uint8Array(other.selfTest.signature);
+    signature[40]! ^= 1;
+    const devices = [good, { ...other, selfTest: { ...other.selfTest, signature } }];
+    const pool = new CryptoPool(1);
+    try {
+      await expect(
+        writeExport(folder, manifestInput(devices, signer.thumbprint), {
+          signer,
+          labels: [{ name: 'batch.zpl', bytes: new TextEncoder().encode('^XA^XZ') }],
+          verifyEcdaa: pool,
+        }),
+      ).rejects.toThrow(/does not verify .*do not ship it/);
+    } finally {
+      await pool.close();
+    }
+    expect(await readdir(folder)).toEqual(['notes.txt']);
   });
 });
