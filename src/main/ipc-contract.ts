@@ -98,6 +98,8 @@ export interface FailureView {
   code?: number;
   message: string;
   action: string;
+  /** The technical detail (TPM name, socket error) behind the plain message. */
+  detail?: string;
 }
 
 export interface DeviceDetailView {

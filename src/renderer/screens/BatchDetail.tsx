@@ -314,12 +314,6 @@ function DeviceTable({
   );
 }
 
-/** The raw detail the engine records with a failure (the contract's view leaves it untyped). */
-function failureDetail(f: object): string | null {
-  const detail = (f as { detail?: unknown }).detail;
-  return typeof detail === 'string' && detail ? detail : null;
-}
-
 function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }) {
   const [d, setD] = useState<DeviceDetailView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -358,7 +352,7 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
           <p>
             <strong>What to do:</strong> {d.failure.action}
           </p>
-          {failureDetail(d.failure) && <p className="mono small">{failureDetail(d.failure)}</p>}
+          {d.failure.detail && <p className="mono small">{d.failure.detail}</p>}
         </div>
       )}
       <dl className="facts">
