@@ -219,7 +219,7 @@ export interface ExportResult {
 }
 
 export interface SettingsView {
-  /** TPM endpoints, one per line: /dev/tpmrmN or swtpm host:port. */
+  /** TPM endpoints by TPM name: device:/dev/tpmrmN, swtpm:tcp://HOST:PORT or swtpm:unix:/PATH. */
   tpmEndpoints: string[];
   /** Slots of the simulated fixture (0 = off). */
   simulatedSlots: number;

@@ -194,7 +194,11 @@ describe('ztp label and ztp print for a batch of the workstation', () => {
     ).filter((e) => e.action.startsWith('label.'));
 
   beforeAll(async () => {
-    expect((await runCli(['init', '--operator', 'alice'], { env })).code).toBe(0);
+    const init = await runCli(['init', '--operator', 'alice', '--facility', 'Lab 1 Dresden'], {
+      env,
+    });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('facility:      Lab 1 Dresden (printed on labels)');
     expect(
       (
         await runCli(['operator', 'add', 'bob', '--role', 'operator', '--operator', 'alice'], {
@@ -209,6 +213,13 @@ describe('ztp label and ztp print for a batch of the workstation', () => {
     expect(created.code, created.stderr).toBe(0);
     batchId = (JSON.parse(created.stdout) as { id: string }).id;
   }, 60_000);
+
+  it('prints the facility named at ztp init on the label', async () => {
+    const out = path.join(dir, 'facility.zpl');
+    const r = await runCli(['label', '--batch', batchId, '--format', 'zpl', '--out', out], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out, 'latin1')).toContain('Lab 1 Dresden');
+  });
 
   it("ztp label check names another batch of the workstation, with the app's reasons", async () => {
     const created = await runCli(

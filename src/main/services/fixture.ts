@@ -11,8 +11,9 @@ export interface SimulatedTpms {
 
 /**
  * The fixture as the settings describe it: every configured endpoint is a slot (a Linux
- * /dev/tpmrmN or an swtpm host:port), followed by the simulated slots. Opening a TPM is the TPM
- * layer's job (`open`); this class only decides which TPMs are in which slot.
+ * device:/dev/tpmrmN, swtpm:tcp://HOST:PORT or swtpm:unix:/PATH), followed by the
+ * simulated slots. Opening a TPM is the TPM layer's job (`open`); this class only decides
+ * which TPMs are in which slot.
  */
 export class SettingsFixture implements TpmFixture {
   constructor(
