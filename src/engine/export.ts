@@ -113,14 +113,10 @@ export function manifestInputFor(
   const profile = getProfile(batch.profile);
   const head = store.auditHead();
   if (!head) throw new Error('The audit trail is empty: the store is damaged.');
-  const actors = new Set(store.listAudit({ batchId: batch.id }).map((e) => e.actor));
+  // Aggregates in SQL: no device or audit row is held in memory (batches of 100k devices).
+  const actors = store.auditActors(batch.id);
   const roles = new Map(store.listOperators().map((o) => [o.name, o.role]));
-  const devices = store.listDevices(batch.id);
-  const times = devices.map((d) => d.startedAt).sort();
-  const ends = devices
-    .map((d) => d.finishedAt)
-    .filter((t): t is string => t !== null)
-    .sort();
+  const times = store.deviceTimes(batch.id);
   return {
     batch: {
       id: batch.id,
@@ -130,8 +126,8 @@ export function manifestInputFor(
       createdAt: batch.createdAt,
       createdBy: batch.createdBy,
       closedAt: batch.closedAt,
-      firstDeviceAt: times[0] ?? null,
-      lastDeviceAt: ends[ends.length - 1] ?? null,
+      firstDeviceAt: times.first,
+      lastDeviceAt: times.last,
     },
     group: {
       issuerPublicKey: batch.ipk,

@@ -446,6 +446,23 @@ export class Store {
     return new Set(rows);
   }
 
+  /** When the batch's first device started and its last one finished (SQL aggregates). */
+  deviceTimes(batchId: string): { first: string | null; last: string | null } {
+    return this.db
+      .prepare(
+        'SELECT min(started_at) AS first, max(finished_at) AS last FROM devices WHERE batch_id = ?',
+      )
+      .get(batchId) as { first: string | null; last: string | null };
+  }
+
+  /** Everyone named in the batch's audit events, without reading the events. */
+  auditActors(batchId: string): string[] {
+    return this.db
+      .prepare('SELECT DISTINCT actor FROM audit_events WHERE batch_id = ? ORDER BY actor')
+      .pluck()
+      .all(batchId) as string[];
+  }
+
   listInProgress(): DeviceRow[] {
     return (
       this.db

@@ -154,6 +154,34 @@ describe('Store records', () => {
     store.close();
   });
 
+  it('gives first and last device times and the actors of a batch by SQL aggregates', () => {
+    const store = Store.open(dir);
+    store.insertBatch(batch('b1'));
+    expect(store.deviceTimes('b1')).toEqual({ first: null, last: null });
+    for (const [i, id] of ['11', '22', '33'].entries()) {
+      const row = store.insertDevice({
+        batchId: 'b1',
+        deviceId: id.repeat(32),
+        step: 'identify',
+        slot: '0',
+        tpmName: 't',
+        identity: '{}',
+        operator: 'alice',
+      });
+      store.db
+        .prepare('UPDATE devices SET started_at = ?, finished_at = ? WHERE row_id = ?')
+        .run(`2025-01-0${3 - i}T00:00:00Z`, i === 2 ? null : `2025-02-0${i + 1}T00:00:00Z`, row);
+    }
+    expect(store.deviceTimes('b1')).toEqual({
+      first: '2025-01-01T00:00:00Z',
+      last: '2025-02-02T00:00:00Z',
+    });
+    for (const actor of ['sam', 'olga', 'sam']) store.audit({ actor, action: 'x', batchId: 'b1' });
+    store.audit({ actor: 'eve', action: 'x', batchId: 'other' });
+    expect(store.auditActors('b1')).toEqual(['olga', 'sam']);
+    store.close();
+  });
+
   it('keeps at most one live record per TPM', () => {
     const store = Store.open(dir);
     store.insertBatch(batch('b1'));
