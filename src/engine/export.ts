@@ -8,6 +8,7 @@ import type { CryptoPool } from '../crypto/pool.ts';
 import { writeExport, type ExportLabel, type ExportResult } from '../manifest/export.ts';
 import { activeFacilityKey, openFacilitySigner } from '../manifest/facility-key.ts';
 import type {
+  EkCertificateCheck,
   ManifestInput,
   ProvisionedDevice,
   RejectedDevice,
@@ -19,7 +20,7 @@ import { BatchStateError, requireBatch, type SetAside } from './batches.ts';
 import type { DeviceFailure } from './events.ts';
 import { getProfile } from './profiles.ts';
 import type { TpmIdentity } from './tpm-ops.ts';
-import { gidOf } from './views.ts';
+import { ekCertificateOf, gidOf, type EkCertificateView } from './views.ts';
 import type { Workstation } from './workstation.ts';
 
 /**
@@ -31,7 +32,20 @@ function pemToDer(pem: string): Uint8Array {
   return new Uint8Array(new X509Certificate(pem).raw);
 }
 
-function provisionedDevice(d: DeviceRow, basename: Uint8Array): ProvisionedDevice {
+function ekCertificateCheck(c: EkCertificateView | null): EkCertificateCheck | undefined {
+  if (!c) return undefined;
+  if (c.policy === 'off') return { result: 'not-checked', policy: c.policy };
+  return c.ok
+    ? { result: 'trusted', policy: c.policy }
+    : { result: 'untrusted', policy: c.policy, reason: (c.reason ?? 'unknown').slice(0, 1000) };
+}
+
+function provisionedDevice(
+  d: DeviceRow,
+  basename: Uint8Array,
+  ekCheck: EkCertificateView | null,
+): ProvisionedDevice {
+  const ekCertificate = ekCertificateCheck(ekCheck);
   const identity = JSON.parse(d.identity) as TpmIdentity;
   const binding = d.ekBinding
     ? (JSON.parse(d.ekBinding) as { ok: boolean; method: string; detail?: string })
@@ -63,6 +77,7 @@ function provisionedDevice(d: DeviceRow, basename: Uint8Array): ProvisionedDevic
           detail: binding.method,
         }
       : { result: 'skipped' },
+    ...(ekCertificate ? { ekCertificateCheck: ekCertificate } : {}),
     selfTest: {
       message: d.selftestMessage!,
       basename,
@@ -150,7 +165,7 @@ export function manifestInputFor(
     audit: { seq: head.seq, hash: head.hash },
     provisioned: (function* () {
       for (const d of store.iterateDevices(batch.id, 'provisioned'))
-        yield provisionedDevice(d, batch.basename);
+        yield provisionedDevice(d, batch.basename, ekCertificateOf(store, d.rowId));
     })(),
     // A failed attempt of a TPM tried again later in the batch is history, not a rejection.
     rejected: (function* () {

@@ -79,12 +79,35 @@ export interface DeviceView {
   selftestMessage: string | null;
   selftestSignature: string | null;
   failure: DeviceFailure | null;
+  /** The EK certificate check as journaled (policy, ok, reason?, chain?), if it ran. */
+  ekCertificate: EkCertificateView | null;
   /** A supervisor's decision to set the device aside. */
   setAside: SetAside | null;
   operator: string;
   startedAt: string;
   finishedAt: string | null;
   journal?: { at: string; step: string; phase: string; data: unknown }[];
+}
+
+export interface EkCertificateView {
+  policy: BatchRow['ekPolicy'];
+  ok: boolean;
+  reason?: string;
+  chain?: string[];
+}
+
+/** The record's EK certificate check, from its journal ('ek-policy' step). */
+export function ekCertificateOf(store: Store, rowId: number): EkCertificateView | null {
+  const data = store.ekCheckData(rowId);
+  return data === undefined ? null : (JSON.parse(data) as EkCertificateView);
+}
+
+/** One line for people: whether the EK certificate was trusted, under which policy. */
+export function ekCertificateText(c: EkCertificateView | null): string {
+  if (!c) return '-';
+  if (c.policy === 'off') return 'not checked (policy off)';
+  if (c.ok) return `trusted${c.chain?.length ? ` (${c.chain[c.chain.length - 1]})` : ''}`;
+  return `NOT TRUSTED: ${c.reason ?? 'unknown reason'} (policy ${c.policy})`;
 }
 
 const hexOrNull = (b: Uint8Array | null) => (b ? Buffer.from(b).toString('hex') : null);
@@ -111,6 +134,7 @@ export function deviceView(
     selftestMessage: hexOrNull(d.selftestMessage),
     selftestSignature: hexOrNull(d.selftestSignature),
     failure: d.failure ? (JSON.parse(d.failure) as DeviceFailure) : null,
+    ekCertificate: ekCertificateOf(store, d.rowId),
     setAside: d.setAside ? (JSON.parse(d.setAside) as SetAside) : null,
     operator: d.operator,
     startedAt: d.startedAt,

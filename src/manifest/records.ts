@@ -1,6 +1,7 @@
 import type { JsonValue } from './canonical-json.ts';
 import { fromBase64Url, fromHex, toBase64Url, toHex } from './encoding.ts';
 import type {
+  EkCertificateCheck,
   ManifestAuditHead,
   ManifestBatch,
   ManifestGroup,
@@ -156,11 +157,21 @@ export function provisionedJson(d: ProvisionedDevice): JsonValue {
     credential: toBase64Url(d.credential),
     credentialSignature: toBase64Url(d.credentialSignature),
     ekBinding,
+    ...(d.ekCertificateCheck ? { ekCertificateCheck: ekCertificateCheckJson(d) } : {}),
     selfTest: {
       message: toBase64Url(d.selfTest.message),
       basename: toBase64Url(d.selfTest.basename),
       signature: toBase64Url(d.selfTest.signature),
     },
+  };
+}
+
+function ekCertificateCheckJson(d: ProvisionedDevice): JsonValue {
+  const c = d.ekCertificateCheck!;
+  return {
+    result: c.result,
+    policy: c.policy,
+    ...(c.reason === undefined ? {} : { reason: c.reason }),
   };
 }
 
@@ -187,6 +198,7 @@ interface ProvisionedJson {
   credential: string;
   credentialSignature: string;
   ekBinding: { result: string; method?: string; detail?: string };
+  ekCertificateCheck?: EkCertificateCheck;
   selfTest: { message: string; basename: string; signature: string };
 }
 
@@ -210,6 +222,7 @@ export function decodeProvisioned(json: JsonValue): ProvisionedDevice {
     credential: b(r.credential, 'credential'),
     credentialSignature: b(r.credentialSignature, 'credentialSignature'),
     ekBinding: r.ekBinding,
+    ...(r.ekCertificateCheck ? { ekCertificateCheck: r.ekCertificateCheck } : {}),
     selfTest: {
       message: b(r.selfTest.message, 'selfTest.message'),
       basename: b(r.selfTest.basename, 'selfTest.basename'),

@@ -69,6 +69,15 @@ export interface EkBindingResult {
   detail?: string;
 }
 
+/** The EK certificate check: `untrusted` devices were provisioned under policy `warn`. */
+export interface EkCertificateCheck {
+  result: 'trusted' | 'untrusted' | 'not-checked';
+  /** The batch's EK certificate policy: 'require', 'warn' or 'off'. */
+  policy: string;
+  /** Why the certificate is not trusted. */
+  reason?: string;
+}
+
 /** One provisioned device: everything the cloud needs to know and re-check about it. */
 export interface ProvisionedDevice {
   deviceId: string;
@@ -92,6 +101,8 @@ export interface ProvisionedDevice {
   /** Credential signature, 64 bytes (c ‖ s). */
   credentialSignature: Uint8Array;
   ekBinding: EkBindingResult;
+  /** The EK certificate check under the batch's policy (absent in older manifests). */
+  ekCertificateCheck?: EkCertificateCheck;
   selfTest: {
     message: Uint8Array;
     /** Basename of the self-test signature (the batch basename); empty for none. */

@@ -502,6 +502,16 @@ export class Store {
     ).map((r) => camel<JournalRow>(r)!);
   }
 
+  /** The data of the record's latest EK certificate check (journal step 'ek-policy'). */
+  ekCheckData(deviceRow: number): string | undefined {
+    return this.db
+      .prepare(
+        "SELECT data FROM journal WHERE device_row = ? AND step = 'ek-policy' AND phase = 'end' ORDER BY id DESC LIMIT 1",
+      )
+      .pluck()
+      .get(deviceRow) as string | undefined;
+  }
+
   // ---- audit ----
 
   /** Appends an event to the hash chain; returns it. */

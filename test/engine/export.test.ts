@@ -105,6 +105,9 @@ describe('batch export from the store', () => {
     });
     const payload = payloadOf(folder);
     expect(payload.provisioned).toHaveLength(3);
+    expect(payload.provisioned.map((d) => d.ekCertificateCheck)).toEqual(
+      Array(3).fill({ result: 'trusted', policy: 'require' }),
+    );
     expect(payload.rejected).toEqual([]);
     await Promise.all(tpms.map((t) => t.stop()));
     ws.close();
@@ -225,6 +228,44 @@ describe('batch export from the store', () => {
     });
     expect(ws.store.getBatch(batch.id)!.status).toBe('closed');
     expect(ws.store.verifyAuditChain().ok).toBe(true);
+    await t!.stop();
+    ws.close();
+  });
+
+  it('shows an untrusted EK certificate under policy warn: provision output, device show, manifest', async () => {
+    let ws = await newWorkstation();
+    const [t] = await sim.startMany(1);
+    // No vendor CA in the trust store: the EK certificate cannot be trusted.
+    const batch = await newBatch(ws, pool, { ekPolicy: 'warn' });
+    const dataDir = ws.dataDir;
+    ws.close();
+    const env = { ZTP_DATA_DIR: dataDir, ZTP_PASSPHRASE: TEST_PASSPHRASE };
+    const run = await runCli(
+      ['provision', '--batch', batch.id, '--operator', 'olga', '--tpm', t!.name],
+      { env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /warning: slot 0: [0-9a-f]{16} provisioned with an untrusted EK certificate \(the EK certificate's issuer .* is not in the trust store; policy warn\)/,
+    );
+    ws = Workstation.open(dataDir);
+    const row = ws.store.listDevices(batch.id, 'provisioned')[0]!;
+    ws.close();
+    const show = await runCli(['device', 'show', row.deviceId], { env });
+    expect(show.stdout).toMatch(
+      /EK cert: +NOT TRUSTED: the EK certificate's issuer .* \(policy warn\)/,
+    );
+
+    ws = Workstation.open(dataDir);
+    await ws.unlock(TEST_PASSPHRASE);
+    closeBatch(ws, 'sam', batch.id);
+    const folder = path.join(tempDir(), 'export');
+    expect((await exportBatch(ws, 'sam', batch.id, folder)).verification.ok).toBe(true);
+    expect(payloadOf(folder).provisioned[0]!.ekCertificateCheck).toEqual({
+      result: 'untrusted',
+      policy: 'warn',
+      reason: expect.stringMatching(/is not in the trust store/),
+    });
     await t!.stop();
     ws.close();
   });

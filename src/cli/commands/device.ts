@@ -1,7 +1,7 @@
 import { EXIT, UsageError, parseCommandArgs, type CliIO } from '../args.ts';
 import { WORKSTATION_OPTIONS, openWorkstation, operatorOf, printResult, table } from '../common.ts';
 import { requireBatch, setAsideDevice } from '../../engine/batches.ts';
-import { deviceView } from '../../engine/views.ts';
+import { deviceView, ekCertificateText } from '../../engine/views.ts';
 import type { DeviceStatus } from '../../store/store.ts';
 
 const USAGE = {
@@ -80,6 +80,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
           `${d.deviceId}  ${d.status.toUpperCase()}  (batch ${d.batchId}, slot ${d.slot})`,
           `  TPM:          ${d.identity.manufacturer ?? '?'} firmware ${d.identity.firmwareVersion ?? '?'} at ${d.tpmName}`,
           `  EK:           ${d.identity.ek?.type ?? '?'}${d.identity.ek?.certificatePem ? ', with certificate' : ', no certificate'}`,
+          `  EK cert:      ${ekCertificateText(d.ekCertificate)}`,
           `  EK binding:   ${d.ekBinding ? (d.ekBinding.ok ? 'proven' : 'FAILED') + ` (${d.ekBinding.method})` : '-'}`,
           `  member key Q: ${d.memberPk ? d.memberPk.slice(0, 32) + '…' : '-'}`,
           `  credential:   ${d.credential ? d.credential.slice(0, 32) + '…' : '-'}`,

@@ -6,6 +6,7 @@ import { Provisioner } from '../../engine/provision.ts';
 import { configuredEndpoints, hostTpmDevices } from '../../engine/slots.ts';
 import { openTpmOps } from '../../engine/tpm-adapter.ts';
 import { loadWorkstationTrust } from '../../engine/trust.ts';
+import { ekCertificateOf } from '../../engine/views.ts';
 import { CryptoPool } from '../../crypto/pool.ts';
 
 const USAGE =
@@ -81,7 +82,17 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const summary = await provisioner.run(tpms);
     process.off('SIGINT', onSignal);
     view?.finish();
+    // Policy 'warn' lets a TPM with an untrusted EK certificate through: say so, per device.
+    const untrusted = summary.devices.flatMap((d) => {
+      const row = d.status === 'provisioned' ? ws.store.liveDevice(d.deviceId) : undefined;
+      const check = row ? ekCertificateOf(ws.store, row.rowId) : null;
+      return check && !check.ok && check.policy !== 'off' ? [{ device: d, check }] : [];
+    });
     printResult(io, values.json, summary, () => [
+      ...untrusted.map(
+        ({ device, check }) =>
+          `warning: slot ${device.slot}: ${device.deviceId.slice(0, 16)} provisioned with an untrusted EK certificate (${check.reason}; policy ${check.policy})`,
+      ),
       `${summary.provisioned} provisioned, ${summary.failed} failed, ${summary.skipped} skipped in ${(summary.elapsedMs / 1000).toFixed(1)} s`,
     ]);
     return summary.failed > 0 ? EXIT.FAILED : EXIT.OK;
