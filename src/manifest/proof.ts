@@ -72,6 +72,8 @@ export interface ProofReport {
   gpk?: string;
   root?: string;
   kid?: string;
+  /** The input is not an inclusion proof at all (not JSON, another format or version). */
+  malformed?: boolean;
   failures: VerifyFailure[];
 }
 
@@ -98,6 +100,7 @@ export function verifyInclusionProof(
     }
   } catch (e) {
     fail('proof', `not an inclusion proof: ${(e as Error).message}`);
+    report.malformed = true;
     return report;
   }
   report.deviceId = (proof.device as Record<string, string> | null)?.deviceId;

@@ -95,6 +95,8 @@ export interface FacilityKeyRow {
 }
 
 export class StoreVersionError extends Error {
+  /** The CLI's exit code: this workstation's software is not fit for the file (EXIT.ENVIRONMENT). */
+  readonly exitCode = 3;
   constructor(found: number, supported: number, file: string) {
     super(
       `The database ${file} was written by a newer ZTP Workstation (schema ${found}; this ` +

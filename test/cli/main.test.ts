@@ -35,3 +35,29 @@ describe('bin/ztp', () => {
     expect(r.stdout).toContain(`ztp ${words.join(' ')}`);
   });
 });
+
+describe('exit codes', () => {
+  it('3 for a store written by a newer version, 2 for unknown batch options', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { default: Database } = await import('better-sqlite3');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ztp-exit-'));
+    const db = new Database(path.join(dir, 'ztp.db'));
+    db.pragma('user_version = 99');
+    db.close();
+    const newer = await runCli(['batch', 'list'], { env: { ZTP_DATA_DIR: dir } });
+    expect(newer.stderr).toMatch(/written by a newer ZTP Workstation \(schema 99/);
+    expect(newer.code).toBe(3);
+    for (const bad of [
+      ['--profile', 'nope'],
+      ['--ek-policy', 'maybe'],
+    ]) {
+      const r = await runCli(['batch', 'create', '--name', 'x', '--operator', 'a', ...bad], {
+        env: { ZTP_DATA_DIR: dir },
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^ztp batch: unknown /);
+    }
+  });
+});

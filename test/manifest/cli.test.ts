@@ -70,6 +70,12 @@ describe('ztp manifest', () => {
     expect(t.code).toBe(1);
     expect(t.stdout).toMatch(/do not lead to the signed root/);
 
+    // Not a proof at all: a malformed file (exit 2), not a failed check.
+    await writeFile(proofFile, '{"hello": "world"}');
+    const notProof = await runCli(['manifest', 'verify-proof', proofFile, '--key', pem]);
+    expect(notProof.code).toBe(2);
+    expect(notProof.stdout).toMatch(/not an inclusion proof/);
+
     const missing = await runCli(['manifest', 'prove', manifest, '--device', 'NOPE']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/device NOPE is not among the 3 provisioned devices/);

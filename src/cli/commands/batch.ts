@@ -13,6 +13,9 @@ import { closeBatch, createBatch, requireBatch } from '../../engine/batches.ts';
 import { batchSummary } from '../../engine/views.ts';
 import { CryptoPool } from '../../crypto/pool.ts';
 import type { EkPolicy } from '../../store/store.ts';
+import { PROFILES } from '../../engine/profiles.ts';
+
+const EK_POLICIES: readonly string[] = ['require', 'warn', 'off'] satisfies EkPolicy[];
 
 const USAGE = {
   create:
@@ -110,6 +113,18 @@ async function create(argv: string[], io: CliIO): Promise<number> {
     if (!Number.isInteger(targetCount) || targetCount < 1) {
       throw new UsageError('--target must be a whole number ≥ 1', USAGE.create);
     }
+  }
+  if (values.profile !== undefined && !Object.hasOwn(PROFILES, values.profile)) {
+    throw new UsageError(
+      `unknown layout profile '${values.profile}': use ${Object.keys(PROFILES).join(' or ')}`,
+      USAGE.create,
+    );
+  }
+  if (values['ek-policy'] !== undefined && !EK_POLICIES.includes(values['ek-policy'])) {
+    throw new UsageError(
+      `unknown EK certificate policy '${values['ek-policy']}': use require, warn or off`,
+      USAGE.create,
+    );
   }
   const ws = await unlockedWorkstation(values);
   const pool = new CryptoPool(1);

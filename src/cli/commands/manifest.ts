@@ -146,7 +146,7 @@ async function verifyProof(argv: string[], io: CliIO): Promise<number> {
       for (const f of r.failures) io.out(`  - ${f.field}: ${f.reason}`);
     }
   }
-  return r.ok ? EXIT.OK : EXIT.FAILED;
+  return r.ok ? EXIT.OK : r.malformed ? EXIT.USAGE : EXIT.FAILED;
 }
 
 async function exportCommand(argv: string[], io: CliIO): Promise<number> {
