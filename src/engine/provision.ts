@@ -252,19 +252,15 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       checkCapable(identity, profile);
 
       const live = store.liveDevice(deviceId);
+      const skip = (message: string): 'skipped' => {
+        this.emitSlot({ slot, tpmName, state: 'skipped', deviceId, ...maker, message });
+        return 'skipped';
+      };
       let resumeFrom: DeviceRow | undefined;
       if (live?.status === 'provisioned') {
         if (!this.#opts.reprovision) {
           const where = live.batchId === batch.id ? 'this batch' : `batch ${live.batchId}`;
-          this.emitSlot({
-            slot,
-            tpmName,
-            state: 'skipped',
-            deviceId,
-            ...maker,
-            message: `already provisioned in ${where}; pass --reprovision to provision it again`,
-          });
-          return 'skipped';
+          return skip(`already provisioned in ${where}; pass --reprovision to provision it again`);
         }
         store.transaction(() => {
           store.updateDevice(live.rowId, {
@@ -281,27 +277,13 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         });
       } else if (live?.status === 'in_progress') {
         if (live.batchId !== batch.id) {
-          this.emitSlot({
-            slot,
-            tpmName,
-            state: 'skipped',
-            deviceId,
-            ...maker,
-            message: `left in progress by an interrupted run of batch ${live.batchId}: resume it with that batch`,
-          });
-          return 'skipped';
+          return skip(
+            `left in progress by an interrupted run of batch ${live.batchId}: resume it with that batch`,
+          );
         }
         resumeFrom = live;
       } else if (this.#opts.resumeOnly) {
-        this.emitSlot({
-          slot,
-          tpmName,
-          state: 'skipped',
-          deviceId,
-          ...maker,
-          message: 'nothing to resume',
-        });
-        return 'skipped';
+        return skip('nothing to resume');
       }
 
       if (resumeFrom) {
