@@ -26,7 +26,9 @@ test_status=$?
 if [ -f .test-results/vitest.json ]; then
   node -e '
     const r = JSON.parse(require("fs").readFileSync(".test-results/vitest.json", "utf8"));
-    const failedSuites = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.length === 0).length;
+    // A file that failed outside its tests (a hook, an import) counts once, even if its
+    // tests show as skipped because of it.
+    const failedSuites = r.testResults.filter((s) => s.status === "failed" && !s.assertionResults.some((a) => a.status === "failed")).length;
     console.log(`${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   '
 else

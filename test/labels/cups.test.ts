@@ -7,6 +7,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   writeFileSync,
@@ -123,10 +124,27 @@ describe.skipIf(!HAVE_CUPS)('printing through a private cupsd (needs cups, cups-
       }
     });
     printer = await fakePrinter();
-    const admin = (args: string[]) =>
-      execFileSync('lpadmin', ['-h', socket, ...args], { stdio: 'ignore' });
-    admin(['-p', 'ZebraRaw', '-E', '-v', `socket://127.0.0.1:${printer.port}`, '-m', 'raw']);
-    if (HAVE_CUPS_PDF) admin(['-p', 'PDF', '-E', '-v', 'cups-pdf:/', '-P', CUPS_PDF_PPD]);
+    // A cupsd that answers lpstat may still refuse lpadmin for a moment while it finishes
+    // starting (seen about once in five runs): retry briefly, and say why if it never works.
+    const admin = async (args: string[]) => {
+      let why = '';
+      const ok = () => {
+        try {
+          execFileSync('lpadmin', ['-h', socket, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+          return true;
+        } catch (e) {
+          why = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim();
+          return false;
+        }
+      };
+      await until(`lpadmin ${args.join(' ')}`, ok, 20_000).catch((e: Error) => {
+        const log = path.join(root, 'log/error_log');
+        const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-15) : [];
+        throw new Error(`${e.message}; lpadmin said: ${why}\n${tail.join('\n')}`);
+      });
+    };
+    await admin(['-p', 'ZebraRaw', '-E', '-v', `socket://127.0.0.1:${printer.port}`, '-m', 'raw']);
+    if (HAVE_CUPS_PDF) await admin(['-p', 'PDF', '-E', '-v', 'cups-pdf:/', '-P', CUPS_PDF_PPD]);
   });
 
   afterAll(async () => {
