@@ -97,6 +97,22 @@ export interface TpmInfo {
   ek: EkInfo[];
   /** EK certificate indexes whose certificate could not be read or matched to a key. */
   ekCertificatesUnmatched: { nvIndex: string; reason: string; pem: string | null }[];
+  /**
+   * The other certificates in the TCG endorsement NV range (only with `otherCertificates`):
+   * EK chain certificates (0x01c00100–0x01c001ff, the CAs between the EK certificate and
+   * the vendor root) and platform certificates (0x01c08000–0x01c0ffff).
+   */
+  otherCertificates?: OtherCertificate[];
+}
+
+export interface OtherCertificate {
+  nvIndex: string;
+  kind: 'ek-chain' | 'platform' | 'other';
+  /** PEM of the stored DER when it is not an X.509 public-key certificate (else `certificate.pem`). */
+  pem: string | null;
+  /** Parsed fields when it is an X.509 public-key certificate, else why not. */
+  certificate: EkCertificateInfo | null;
+  note: string;
 }
 
 /** TCG TPM Vendor ID Registry. */
@@ -314,6 +330,60 @@ export interface ProbeOptions {
    * an empty endorsement password; RSA key generation takes a while on real chips). Default true.
    */
   recreateEks?: boolean;
+  /** Also read the EK chain and platform certificates (`otherCertificates`). Default false. */
+  otherCertificates?: boolean;
+}
+
+function otherKind(index: number): OtherCertificate['kind'] {
+  if (index >= 0x01c00100 && index <= 0x01c001ff) return 'ek-chain';
+  if (index >= 0x01c08000 && index <= 0x01c0ffff) return 'platform';
+  return 'other';
+}
+
+/** The certificates in the EK NV range that are not EK certificates or EK templates. */
+async function readOtherCertificates(
+  tpm: Tpm,
+  nvIndexes: Set<number>,
+): Promise<OtherCertificate[]> {
+  const known = new Set<number>([
+    ...EK_PROFILES.map((p) => p.certIndex),
+    ...Object.values(EK_TEMPLATE_INDEX),
+    // The EK nonce indexes of the low-range profiles (TCG EK profile §2.2.1.4).
+    0x01c00003,
+    0x01c0000b,
+  ]);
+  const out: OtherCertificate[] = [];
+  for (const index of [...nvIndexes].sort((a, b) => a - b)) {
+    if (known.has(index)) continue;
+    const entry: OtherCertificate = {
+      nvIndex: hexHandle(index),
+      kind: otherKind(index),
+      pem: null,
+      certificate: null,
+      note: '',
+    };
+    try {
+      const raw = await readNvIndex(tpm, index);
+      const len = derLength(raw);
+      if (len === null) {
+        entry.note = 'the index does not hold DER data';
+      } else {
+        const der = raw.subarray(0, len);
+        try {
+          entry.certificate = certInfo(index, der);
+        } catch (e) {
+          entry.pem = toPem(der);
+          // A TCG platform certificate may be an attribute certificate, not X.509 public-key.
+          entry.note = `not an X.509 public-key certificate: ${(e as Error).message}`;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof TpmError || e instanceof TpmFormatError)) throw e;
+      entry.note = `cannot read: ${e.message}`;
+    }
+    out.push(entry);
+  }
+  return out;
 }
 
 export async function probeTpm(tpm: Tpm, options: ProbeOptions = {}): Promise<TpmInfo> {
@@ -457,5 +527,8 @@ export async function probeTpm(tpm: Tpm, options: ProbeOptions = {}): Promise<Tp
     },
     ek,
     ekCertificatesUnmatched: unmatched,
+    ...(options.otherCertificates
+      ? { otherCertificates: await readOtherCertificates(tpm, nvIndexes) }
+      : {}),
   };
 }

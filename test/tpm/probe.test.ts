@@ -3,7 +3,9 @@
  * recreated from the TCG templates when only their certificate is left.
  */
 import { describe, expect, it } from 'vitest';
-import { TPM_RH } from '../../src/tpm/constants.ts';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { TPM_ALG, TPM_RH, TPMA_NV } from '../../src/tpm/constants.ts';
 import { probeTpm } from '../../src/tpm/probe.ts';
 import { useSwtpm } from '../helpers/swtpm.ts';
 
@@ -59,5 +61,31 @@ describe('probeTpm', () => {
       '0x01c00002',
       '0x01c00016',
     ]);
+  });
+
+  it('lists the platform certificate and EK chain certificates on request', async () => {
+    const t = fx.tpms[0]!;
+    // An intermediate CA certificate in the TCG EK chain range, as some vendors ship.
+    const ca = new Uint8Array(new X509Certificate(readFileSync(fx.sim.issuerCertPath)).raw);
+    const chainIndex = 0x01c00100;
+    await t.NV_DefineSpace(TPM_RH.PLATFORM, {
+      nvIndex: chainIndex,
+      nameAlg: TPM_ALG.SHA256,
+      attributes: TPMA_NV.PPWRITE | TPMA_NV.AUTHREAD | TPMA_NV.PLATFORMCREATE | TPMA_NV.NO_DA,
+      authPolicy: new Uint8Array(),
+      dataSize: ca.length,
+    });
+    try {
+      await t.NV_Write(TPM_RH.PLATFORM, chainIndex, ca);
+      expect((await probeTpm(t, { recreateEks: false })).otherCertificates).toBeUndefined();
+      const info = await probeTpm(t, { recreateEks: false, otherCertificates: true });
+      const found = info.otherCertificates!.map((o) => [o.nvIndex, o.kind, o.certificate?.subject]);
+      expect(found).toEqual([
+        ['0x01c00100', 'ek-chain', 'CN=swtpm-localca'],
+        ['0x01c08000', 'platform', 'CN=unknown'],
+      ]);
+    } finally {
+      await t.NV_UndefineSpace(TPM_RH.PLATFORM, chainIndex);
+    }
   });
 });

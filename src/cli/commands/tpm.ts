@@ -40,6 +40,17 @@ function infoLines(i: TpmInfo): string[] {
   }
   for (const u of i.ekCertificatesUnmatched)
     lines.push(`EK certificate NV ${u.nvIndex}: ${u.reason}`);
+  for (const o of i.otherCertificates ?? []) {
+    const what =
+      o.kind === 'ek-chain'
+        ? 'EK chain cert'
+        : o.kind === 'platform'
+          ? 'platform cert'
+          : 'certificate';
+    lines.push(
+      `${what.padEnd(14)} NV ${o.nvIndex}: ${o.certificate ? `subject ${o.certificate.subject}, issuer ${o.certificate.issuer}` : o.note}`,
+    );
+  }
   return lines;
 }
 
@@ -83,9 +94,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         : {}),
     }).catch(environmentError);
     try {
-      const info = await probeTpm(tpm, { recreateEks: !values['no-recreate-ek'] }).catch(
-        environmentError,
-      );
+      const info = await probeTpm(tpm, {
+        recreateEks: !values['no-recreate-ek'],
+        otherCertificates: true,
+      }).catch(environmentError);
       printResult(io, values.json, info, () => infoLines(info));
       return EXIT.OK;
     } finally {
