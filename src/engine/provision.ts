@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { X509Certificate } from 'node:crypto';
 import type { CryptoPool } from '../crypto/pool.ts';
+import { CREDENTIAL_BYTES, CREDENTIAL_SIGNATURE_BYTES } from '../crypto/ecdaa.ts';
 import { tpmJoin, tpmSign } from '../crypto/tpm-member.ts';
 import type { BatchRow, DeviceRow, Store } from '../store/store.ts';
 import { openIssuerSecret, requireBatch, BatchStateError } from './batches.ts';
@@ -249,7 +250,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       deviceId = identity.deviceId;
       maker = { vendor: identity.manufacturer, firmware: identity.firmwareVersion };
       progress('identify');
-      checkCapable(identity, profile);
+      checkCapable(identity, profile, batch);
 
       const live = store.liveDevice(deviceId);
       const skip = (message: string): 'skipped' => {
@@ -481,13 +482,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     journal('nv', 'begin');
     const objects = nvObjects(batch, issued.credential, issued.credentialSignature);
     for (const [what, data] of objects) {
-      if (data.length > identity.nvBufferMax) {
-        throw new StepError({
-          step: 'nv',
-          message: `The ${what} (${data.length} bytes) does not fit this TPM's NV buffer (${identity.nvBufferMax} bytes): the client reads each object in one NV_Read.`,
-          action: 'Use a shorter basename or root certificate for TPMs of this model.',
-        });
-      }
+      // checkCapable made sure at identify that each object fits the TPM's NV buffer.
       await ops.nvDefineAndWrite(profile, profile.nv[what], data, this.#opts.writeLock ?? false);
     }
     for (const [what, data] of objects) {
@@ -682,7 +677,23 @@ function nvObjects(
 }
 
 /** Refuses a TPM that cannot hold an XTT identity under the profile. */
-function checkCapable(identity: TpmIdentity, profile: LayoutProfile): void {
+function checkCapable(identity: TpmIdentity, profile: LayoutProfile, batch: BatchRow): void {
+  // Before anything is issued or written: each object must fit one NV_Read, as the client
+  // reads it (credential and its signature have fixed sizes).
+  const sizes = nvObjects(
+    batch,
+    new Uint8Array(CREDENTIAL_BYTES),
+    new Uint8Array(CREDENTIAL_SIGNATURE_BYTES),
+  );
+  for (const [what, data] of sizes) {
+    if (data.length > identity.nvBufferMax) {
+      throw new StepError({
+        step: 'identify',
+        message: `The batch's ${what} (${data.length} bytes) does not fit this TPM's NV buffer (${identity.nvBufferMax} bytes): the XTT client reads each object in one NV_Read.`,
+        action: 'Use a batch with a shorter basename or root certificate for TPMs of this model.',
+      });
+    }
+  }
   if (!identity.ecdaa || !identity.bnP256) {
     throw new StepError({
       step: 'identify',

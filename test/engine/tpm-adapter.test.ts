@@ -67,6 +67,8 @@ describe('TPMs that cannot be provisioned for XTT', () => {
     [{ ecdaa: false }, /does not support ECDAA signing/, /cannot be provisioned for XTT/],
     [{ bnP256: false }, /does not support the BN_P256 curve/, /cannot be provisioned for XTT/],
     [{ platformAuthEmpty: false }, /Platform authorization is not available/, /'owner' layout/],
+    // A chip whose NV buffer cannot take the 258-byte GPK in one NV_Read, as the client reads it.
+    [{ nvBufferMax: 256 }, /gpk \(258 bytes\) does not fit this TPM's NV buffer/, /shorter/],
   ])('%o is refused at identify and left untouched', async (report, message, action) => {
     const pool = new CryptoPool(1);
     const ws = await newWorkstation();
