@@ -17,6 +17,7 @@ const ops: { [K in PoolOp]: (...args: never[]) => unknown } = {
   verifySignature: ecdaa.verifySignatureBytes,
   randomizeCredential: (credential: Uint8Array) => ecdaa.randomizeCredentialBytes(credential),
   checkSignature: ecdaa.checkSignatureBytes,
+  checkSignatures: ecdaa.checkSignaturesBytes,
 };
 
 const port = parentPort;

@@ -20,6 +20,7 @@ export type PoolOp =
   | 'sign'
   | 'verifySignature'
   | 'checkSignature'
+  | 'checkSignatures'
   | 'randomizeCredential';
 export interface PoolRequest {
   id: number;
@@ -34,7 +35,12 @@ interface Task {
   req: PoolRequest;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** A signature check that may share one worker call with others of the same key. */
+  batch?: { key: string; signature: Uint8Array; message: Uint8Array };
 }
+
+/** The most signature checks one worker call takes together. */
+const BATCH_LIMIT = 32;
 interface Slot {
   worker: Worker;
   task?: Task;
@@ -145,6 +151,31 @@ export class CryptoPool {
     return this.run('checkSignature', [signature, message, gpk, basename, revocations]);
   }
 
+  /**
+   * verifySignature without revocation lists, for callers that check many signatures under
+   * one GPK and basename at once (the provisioning engine's self-tests): calls still waiting
+   * for a worker when one comes free, with the same GPK and basename, are checked in one
+   * worker call with one batched pairing product (`checkSignaturesBytes`); each still gets
+   * its own answer. A lone call costs what verifySignature costs.
+   */
+  verifySignatureBatched(
+    signature: Uint8Array,
+    message: Uint8Array,
+    gpk: Uint8Array,
+    basename?: Uint8Array,
+  ): Promise<boolean> {
+    if (this.closed) {
+      return Promise.reject(new Error('CryptoPool is closed: create a new pool'));
+    }
+    const key = `${Buffer.from(gpk).toString('hex')}/${basename ? Buffer.from(basename).toString('hex') : '-'}`;
+    return new Promise<boolean>((resolve, reject) => {
+      const req = { id: this.nextId++, op: 'checkSignatures' as const, args: [[], gpk, basename] };
+      const batch = { key, signature, message };
+      this.queue.push({ req, resolve: resolve as (v: unknown) => void, reject, batch });
+      this.dispatch();
+    });
+  }
+
   /** R ‖ S ‖ T ‖ W for a TPM-made signature (see tpmSign's `randomized` option). */
   randomizeCredential(credential: Uint8Array): Promise<Uint8Array> {
     return this.run('randomizeCredential', [credential]);
@@ -178,12 +209,39 @@ export class CryptoPool {
         if (this.slots.length >= this.size) return;
         slot = this.spawn();
       }
-      const task = this.queue.shift() as Task;
+      let task = this.queue.shift() as Task;
+      if (task.batch) task = this.takeBatch(task);
       slot.task = task;
       // A busy worker keeps the process alive; an idle one must not.
       slot.worker.ref();
       slot.worker.postMessage(task.req);
     }
+  }
+
+  /** One worker call for `first` and every queued signature check of the same key. */
+  private takeBatch(first: Task): Task {
+    const members = [first];
+    for (let i = 0; i < this.queue.length && members.length < BATCH_LIMIT;) {
+      const t = this.queue[i]!;
+      if (t.batch?.key === first.batch!.key) {
+        members.push(t);
+        this.queue.splice(i, 1);
+      } else i++;
+    }
+    const items = members.map((t) => [t.batch!.signature, t.batch!.message]);
+    return {
+      req: { ...first.req, args: [items, ...first.req.args.slice(1)] },
+      resolve: (value) => {
+        (value as (string | null | { formatError: string })[]).forEach((r, i) => {
+          if (r !== null && typeof r === 'object') {
+            members[i]!.reject(new EcdaaFormatError(r.formatError));
+          } else members[i]!.resolve(r === null);
+        });
+      },
+      reject: (error) => {
+        for (const t of members) t.reject(error);
+      },
+    };
   }
 
   private spawn(): Slot {

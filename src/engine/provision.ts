@@ -540,7 +540,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     });
     const ok =
       equalBytes(gpk, batch.gpk) &&
-      (await this.#opts.pool.verifySignature(signature, challenge, batch.gpk, basename));
+      (await this.#opts.pool.verifySignatureBatched(signature, challenge, batch.gpk, basename));
     if (!ok) {
       throw new StepError({
         step: 'selftest',

@@ -1,7 +1,12 @@
 // CryptoPool for real: worker threads started from the TypeScript sources under vitest.
 import { afterAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '../../src/crypto/pool.ts';
-import { EcdaaFormatError, generateMemberKeyPair } from '../../src/crypto/ecdaa.ts';
+import {
+  EcdaaFormatError,
+  checkSignaturesBytes,
+  generateMemberKeyPair,
+  signBytes,
+} from '../../src/crypto/ecdaa.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -36,6 +41,80 @@ describe('CryptoPool', () => {
       secretKeys: [sk],
     });
     expect(revoked).toMatch(/revoked/);
+  });
+
+  it('checks queued signatures together, each with its own answer', async () => {
+    const one = new CryptoPool(1);
+    try {
+      const { ipk, isk } = await one.generateIssuerKeyPair();
+      const gpk = ipk.slice(0, 258);
+      const { pk, sk } = generateMemberKeyPair(enc('n'));
+      const { credential } = await one.issueCredential(pk, isk);
+      const other = await one.issueCredential(generateMemberKeyPair(enc('n')).pk, isk);
+      const msgs = Array.from({ length: 7 }, (_, i) => enc(`message ${i}`));
+      const sigs = msgs.map((m) => signBytes(sk, credential, m, enc('bsn')));
+      // A signature whose proof holds but whose credential is not one (the pairing fails).
+      const forged = signBytes(sk, other.credential, msgs[2]!, enc('bsn'));
+      const calls = [
+        one.verifySignatureBatched(sigs[0]!, msgs[0]!, gpk, enc('bsn')),
+        one.verifySignatureBatched(sigs[1]!, msgs[1]!, gpk, enc('bsn')),
+        one.verifySignatureBatched(forged, msgs[2]!, gpk, enc('bsn')),
+        one.verifySignatureBatched(sigs[3]!, msgs[4]!, gpk, enc('bsn')),
+        one.verifySignatureBatched(sigs[4]!, msgs[4]!, gpk, enc('bsn')),
+        one.verifySignatureBatched(sigs[5]!, msgs[5]!, gpk, enc('other bsn')),
+        one.verifySignatureBatched(sigs[6]!.subarray(1), msgs[6]!, gpk, enc('bsn')),
+      ];
+      const results = await Promise.allSettled(calls);
+      expect(results.slice(0, 6).map((r) => r.status === 'fulfilled' && r.value)).toEqual([
+        true,
+        true,
+        false,
+        false,
+        true,
+        false,
+      ]);
+      expect(results[6]!.status).toBe('rejected');
+      expect((results[6] as PromiseRejectedResult).reason).toBeInstanceOf(EcdaaFormatError);
+      // Every valid signature of a batch passes; so does each alone.
+      const good = await Promise.all(
+        sigs.map((s, i) => one.verifySignatureBatched(s, msgs[i]!, gpk, enc('bsn'))),
+      );
+      expect(good).toEqual(sigs.map(() => true));
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('checkSignaturesBytes answers as checkSignatureBytes does, one by one', async () => {
+    const { ipk, isk } = await pool.generateIssuerKeyPair();
+    const gpk = ipk.slice(0, 258);
+    const { pk, sk } = generateMemberKeyPair(enc('n'));
+    const { credential } = await pool.issueCredential(pk, isk);
+    const a = signBytes(sk, credential, enc('a'));
+    const b = signBytes(sk, credential, enc('b'));
+    expect(
+      checkSignaturesBytes(
+        [
+          [a, enc('a')],
+          [b, enc('b')],
+        ],
+        gpk,
+      ),
+    ).toEqual([null, null]);
+    expect(
+      checkSignaturesBytes(
+        [
+          [a, enc('a')],
+          [b, enc('a')],
+          [a, enc('a')],
+        ],
+        gpk,
+      ),
+    ).toEqual([null, 'signature proof does not hold for this message and basename', null]);
+    expect(checkSignaturesBytes([[a, enc('a')]], gpk, enc('bsn'))).toEqual([
+      'signature has no pseudonym K (356 bytes) but a basename was given',
+    ]);
+    expect(checkSignaturesBytes([[a.subarray(2), enc('a')]], gpk)[0]).toHaveProperty('formatError');
   });
 
   it('rejects malformed input with EcdaaFormatError, keeps working afterwards', async () => {
