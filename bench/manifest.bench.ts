@@ -3,9 +3,18 @@
 // ids, nonces and keys), so those runs check the signature, schema, canonical form, counts,
 // duplicates and Merkle root but not pairings; the ECDAA rate is measured on real devices
 // and extrapolated. Peak memory staying flat while the batch grows 100× shows streaming.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+// Then the real store path: a SQLite store holding N copies of a device that swtpm
+// provisioned, exported through src/engine/export.ts and verified, each in its own process
+// (bench/manifest-store.ts) so its peak RSS is its own.
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runDemo } from '../src/engine/demo.ts';
 import { CryptoPool } from '../src/crypto/pool.ts';
 import { writeExport } from '../src/manifest/export.ts';
 import { verifyManifestFile } from '../src/manifest/verify.ts';
@@ -18,6 +27,10 @@ import {
 } from '../test/manifest/fixture.ts';
 
 const sizes = (process.env.ZTP_BENCH_MANIFEST_SIZES ?? '1000,10000,100000').split(',').map(Number);
+const storeSizes = (process.env.ZTP_BENCH_STORE_SIZES ?? '1000,10000,100000')
+  .split(',')
+  .filter((n) => n !== '')
+  .map(Number);
 const signer = testSigner(7);
 const key = facilityPublicKeyFromPoint(signer.publicKey);
 const dir = await mkdtemp(path.join(tmpdir(), 'ztp-bench-manifest-'));
@@ -114,6 +127,103 @@ try {
   } finally {
     await pool.close();
   }
+
+  if (storeSizes.length > 0) await storeBench();
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * A copy of `template` (a store with one provisioned device and its journal) holding `n`
+ * copies of that device, each with its own device id, EK keys, member key, join nonce and
+ * credential so the verifier's duplicate checks pass. Bench set-up only: it writes rows with
+ * SQL directly, which the workstation itself does only in src/store.
+ */
+function seedStore(template: string, dataDir: string, n: number): void {
+  cpSync(path.dirname(template), dataDir, { recursive: true });
+  copyFileSync(template, path.join(dataDir, path.basename(template)));
+  const db = new Database(path.join(dataDir, path.basename(template)));
+  try {
+    const row = db
+      .prepare("SELECT * FROM devices WHERE status = 'provisioned' ORDER BY row_id LIMIT 1")
+      .get() as Record<string, unknown> & { row_id: number; identity: string };
+    const journal = db
+      .prepare(
+        "SELECT step, phase, data, at FROM journal WHERE device_row = ? AND step = 'ek-policy'",
+      )
+      .all(row.row_id) as { step: string; phase: string; data: string; at: string }[];
+    const columns = Object.keys(row).filter((c) => c !== 'row_id');
+    const insertDevice = db.prepare(
+      `INSERT INTO devices (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`,
+    );
+    const insertJournal = db.prepare(
+      'INSERT INTO journal (device_row, step, phase, data, at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const tweak = (bytes: Buffer, i: number) => {
+      const copy = Buffer.from(bytes);
+      copy.writeUInt32BE(i, 4);
+      return copy;
+    };
+    db.transaction(() => {
+      for (let i = 1; i < n; i++) {
+        const deviceId = createHash('sha256').update(`bench-device-${i}`).digest('hex');
+        const identity = JSON.parse(row.identity) as {
+          deviceId: string;
+          ek: { spkiDer: string };
+          eks: { spkiDer: string }[];
+        };
+        identity.deviceId = deviceId;
+        for (const ek of [identity.ek, ...identity.eks]) {
+          ek.spkiDer = tweak(Buffer.from(ek.spkiDer, 'base64'), i).toString('base64');
+        }
+        const { lastInsertRowid } = insertDevice.run({
+          ...row,
+          device_id: deviceId,
+          identity: JSON.stringify(identity),
+          member_pk: tweak(row.member_pk as Buffer, i),
+          nonce: tweak(row.nonce as Buffer, i),
+          credential: tweak(row.credential as Buffer, i),
+        });
+        for (const j of journal) insertJournal.run(lastInsertRowid, j.step, j.phase, j.data, j.at);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+async function storeBench(): Promise<void> {
+  const child = fileURLToPath(new URL('manifest-store.ts', import.meta.url));
+  const measureIn = (...args: string[]) =>
+    JSON.parse(
+      execFileSync(process.execPath, [...process.execArgv, child, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }).trim(),
+    ) as { seconds: number; rssBeforeMiB: number; phasePeakMiB: number; processPeakMiB: number };
+  // One device provisioned on swtpm: a real record (EK certificates, identity JSON, journal).
+  const demo = await runDemo({ devices: 1, slots: 1, out: path.join(dir, 'demo') });
+  const template = path.join(demo.dataDir, 'ztp.db');
+  const f = (x: number, d = 0) => x.toFixed(d);
+  console.log(
+    'store path (no pairings) | devices |   MB | export s | export RSS peak MiB (process) | verify s | verify RSS peak MiB (process) | µs/device export',
+  );
+  for (const n of storeSizes) {
+    const dataDir = path.join(dir, `store-${n}`);
+    const out = path.join(dir, `store-${n}-out`);
+    await mkdir(dataDir);
+    seedStore(template, dataDir, n);
+    const exp = measureIn('export', dataDir, demo.batchId, out);
+    const file = path.join(out, 'manifest.json');
+    const mb = (await stat(file)).size / 1e6;
+    const ver = measureIn('verify', file);
+    console.log(
+      `                         | ${String(n).padStart(7)} | ${f(mb).padStart(4)} | ${f(exp.seconds, 2).padStart(8)} | ${`${f(exp.phasePeakMiB)} (${f(exp.processPeakMiB)})`.padStart(29)} | ${f(ver.seconds, 2).padStart(8)} | ${`${f(ver.phasePeakMiB)} (${f(ver.processPeakMiB)})`.padStart(29)} | ${f((exp.seconds / n) * 1e6).padStart(8)}`,
+    );
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  }
+  console.log(
+    '  RSS peak: while exporting or verifying; (process): the whole run, including unlocking the keyring (scrypt, 128 MiB)',
+  );
 }
