@@ -272,6 +272,114 @@ describe('IPC dispatcher', () => {
     }
   });
 
+  it('a supervisor sets a lost or failed device aside, and then the batch closes', async () => {
+    const batchId = await workstationWithBatch();
+    // Two records as runs leave them: a TPM pulled mid-run (in progress) and one that failed.
+    const lostId = 'a1'.repeat(32);
+    const failedId = 'b2'.repeat(32);
+    const ws = Workstation.open(path.join(dir, 'data'));
+    let failedRow: number;
+    try {
+      const device = { batchId, step: 'join', tpmName: 'swtpm:unix:/tmp/x', identity: '{}' };
+      ws.store.insertDevice({ ...device, deviceId: lostId, slot: '1', operator: 'Ada' });
+      failedRow = ws.store.insertDevice({
+        ...device,
+        deviceId: failedId,
+        slot: '2',
+        operator: 'Ada',
+      });
+      ws.store.updateDevice(failedRow, {
+        status: 'failed',
+        failure: JSON.stringify({ step: 'join', message: 'gone', action: 'retry' }),
+      });
+    } finally {
+      ws.close();
+    }
+    const counts = async () =>
+      ((await dispatch('batches.get', { id: batchId })) as { value: { counts: object } }).value
+        .counts;
+    const refused = await dispatch('batches.close', { id: batchId, destroyIssuerKey: false });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'state' } });
+    expect(JSON.stringify(refused)).toContain('set it aside');
+
+    // The payload: one way to name the device, and a one-line reason of 1 to 500 characters.
+    for (const bad of [
+      { reason: 'lost' },
+      { rowId: failedRow, deviceId: failedId, reason: 'lost' },
+      { deviceId: 'a1'.repeat(31), reason: 'lost' },
+      { deviceId: lostId, reason: '   ' },
+      { deviceId: lostId, reason: 'x'.repeat(501) },
+      { deviceId: lostId, reason: 'two\nlines' },
+      { rowId: 0, reason: 'lost' },
+    ]) {
+      const r = await dispatch('devices.setAside', bad);
+      expect(r, JSON.stringify(bad)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    }
+    expect(await dispatch('devices.setAside', { rowId: 9999, reason: 'lost' })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    expect(
+      await dispatch('devices.setAside', { deviceId: 'c3'.repeat(32), reason: 'lost' }),
+    ).toMatchObject({ ok: false, error: { code: 'not-found' } });
+
+    // Only a supervisor, as in the CLI.
+    await signIn('Olaf');
+    expect(await dispatch('devices.setAside', { deviceId: lostId, reason: 'lost' })).toMatchObject({
+      ok: false,
+      error: { code: 'permission' },
+    });
+    await signIn('Ada');
+    const lost = await dispatch('devices.setAside', {
+      deviceId: lostId.toUpperCase(),
+      reason: 'TPM dropped on the floor, cracked',
+    });
+    expect(lost).toMatchObject({
+      ok: true,
+      value: {
+        row: { deviceId: lostId, status: 'set_aside' },
+        setAside: { reason: 'TPM dropped on the floor, cracked', by: 'Ada' },
+      },
+    });
+    expect(await counts()).toMatchObject({ in_progress: 0, failed: 1, set_aside: 1 });
+    // A record that is set aside already is not set aside again.
+    expect(await dispatch('devices.setAside', { deviceId: lostId, reason: 'again' })).toMatchObject(
+      { ok: false, error: { code: 'state' } },
+    );
+    expect(
+      await dispatch('devices.setAside', { rowId: failedRow, reason: 'fails every time' }),
+    ).toMatchObject({ ok: true, value: { row: { status: 'set_aside' } } });
+    expect(await counts()).toMatchObject({ in_progress: 0, failed: 0, set_aside: 2 });
+    const page = await dispatch('devices.page', {
+      batchId,
+      offset: 0,
+      limit: 10,
+      search: '',
+      status: 'set_aside',
+    });
+    expect(page).toMatchObject({ ok: true, value: { total: 2 } });
+
+    const closed = await dispatch('batches.close', { id: batchId, destroyIssuerKey: false });
+    expect(closed).toMatchObject({ ok: true, value: { status: 'closed' } });
+    // Closed: nothing more is set aside.
+    const late = await dispatch('devices.setAside', { rowId: failedRow, reason: 'late' });
+    expect(late).toMatchObject({ ok: false, error: { code: 'state' } });
+    const audit = Workstation.open(path.join(dir, 'data'));
+    try {
+      expect(
+        audit.store
+          .listAudit({ batchId })
+          .filter((e) => e.action === 'device.set-aside')
+          .map((e) => [e.actor, e.deviceId]),
+      ).toEqual([
+        ['Ada', lostId],
+        ['Ada', failedId],
+      ]);
+    } finally {
+      audit.close();
+    }
+  });
+
   it('settings refuse a TPM endpoint that is not a TPM name, naming the entry', async () => {
     expect((await dispatch('app.init', { passphrase: PASS, supervisor: 'Ada' })).ok).toBe(true);
     const base = { simulatedSlots: 0, ekTrustStoreDir: '', defaultPrinter: null };

@@ -237,6 +237,26 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       expect(tile).toContain('swtpm.sock');
       expect(summary).toContain('Red tiles say what to do; Start retries them.');
       await ws.screenshot('04b-station-failed-tpm');
+
+      // The supervisor sets the failed TPM aside with a reason; then the batch closes.
+      await app.nav('Batches');
+      await app.openBatch('Order 4712');
+      await app.openDeviceWithStatus('failed');
+      await app.setDeviceAside('TPM pulled from slot 3 mid-join; kept for analysis', () =>
+        ws.screenshot('05b-batch-detail-set-aside'),
+      );
+      await expect.poll(() => app.deviceRowCount()).toBe(0);
+      await app.page.getByLabel('Status filter').selectOption({ label: 'set aside' });
+      await expect.poll(() => app.deviceRowCount()).toBe(1);
+      const setAside = ws.page.getByRole('status').filter({ hasText: /^Set aside by / });
+      expect(await setAside.textContent()).toContain(
+        'Set aside by Ada SupervisorTPM pulled from slot 3 mid-join; kept for analysis',
+      );
+      await app.closeBatch();
+      expect(ws.service.listBatches()[0]).toMatchObject({
+        status: 'closed',
+        counts: { provisioned: 3, failed: 0, set_aside: 1 },
+      });
     },
   );
 

@@ -95,6 +95,29 @@ export class AppPages {
     await this.page.getByRole('heading', { name: /^Device / }).waitFor();
   }
 
+  /** Opens the first device with this status (the table filtered by it). */
+  async openDeviceWithStatus(status: string): Promise<void> {
+    await this.page.getByLabel('Status filter').selectOption({ label: status });
+    await this.openFirstDevice();
+  }
+
+  /**
+   * Sets the open device aside with a reason, from the keyboard (`beforeSubmit` runs while the
+   * form is filled in), and waits for the result.
+   */
+  async setDeviceAside(reason: string, beforeSubmit?: () => Promise<void>): Promise<void> {
+    await this.button('Set aside…').click();
+    const p = this.page;
+    await p.getByRole('dialog', { name: /^Set device .* aside\?$/ }).waitFor();
+    await p.keyboard.type(reason);
+    await beforeSubmit?.();
+    await p.keyboard.press('Enter');
+    await p
+      .getByRole('status')
+      .filter({ hasText: /^Set aside by / })
+      .waitFor();
+  }
+
   async closeBatch(): Promise<void> {
     await this.button('Close batch').click();
     await this.button('Close the batch').click();

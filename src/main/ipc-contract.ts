@@ -115,6 +115,8 @@ export interface DeviceDetailView {
   selftestMessage: string | null;
   selftestSignature: string | null;
   failure: FailureView | null;
+  /** A supervisor's decision to set the device aside (a lost or failed TPM), with the reason. */
+  setAside: { reason: string; by: string; at: string } | null;
   journal: { id: number; step: string; phase: string; data: unknown; at: string }[];
 }
 
@@ -255,6 +257,24 @@ export const NewBatchRequest = z
   .strict();
 export type NewBatchInput = z.input<typeof NewBatchRequest>;
 
+/**
+ * Sets a device aside (`ztp device set-aside`): the device by its record (`rowId`, as the device
+ * table shows it) or by its device id (64 hex digits), and the supervisor's reason.
+ */
+export const SetAsideRequest = z
+  .object({
+    rowId: z.number().int().min(1).optional(),
+    deviceId: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'the device id is 64 hex digits')
+      .optional(),
+    reason: text(500).regex(/^\P{Cc}*$/u, 'the reason is one line without control characters'),
+  })
+  .strict()
+  .refine((r) => (r.rowId === undefined) !== (r.deviceId === undefined), {
+    message: 'name the device by rowId or by deviceId, not both',
+  });
+
 /** `returns<Res>()(schema)`: a channel whose request is `schema` and whose answer is `Res`. */
 const returns =
   <Res>() =>
@@ -294,6 +314,7 @@ export const CHANNELS = {
       .strict(),
   ),
   'devices.get': returns<DeviceDetailView>()(z.object({ rowId: z.number().int().min(1) }).strict()),
+  'devices.setAside': returns<DeviceDetailView>()(SetAsideRequest),
   'audit.list': returns<{ entries: AuditEntry[]; total: number }>()(
     z
       .object({

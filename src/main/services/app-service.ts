@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CryptoPool } from '../../crypto/pool.ts';
-import { closeBatch, createBatch, requireBatch } from '../../engine/batches.ts';
+import { closeBatch, createBatch, requireBatch, setAsideDevice } from '../../engine/batches.ts';
 import { loadTrustStore } from '../../engine/ek-policy.ts';
 import type { ProvisionEvent } from '../../engine/events.ts';
 import { setUpFacilityKey } from '../../engine/facility.ts';
@@ -18,7 +18,7 @@ import { checkLabelPayload } from '../../labels/readback.ts';
 import { renderPng } from '../../labels/render-png.ts';
 import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
 import type { EcdaaVerifier } from '../../manifest/verify.ts';
-import type { BatchRow, Role } from '../../store/store.ts';
+import type { BatchRow, DeviceRow, Role } from '../../store/store.ts';
 import { TpmNameError, parseTpmName, type TpmAddress } from '../../tpm/transport/open.ts';
 import { VERSION } from '../../util/version.ts';
 import type {
@@ -370,6 +370,7 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
       selftestMessage: hex(d.selftestMessage),
       selftestSignature: hex(d.selftestSignature),
       failure: json(d.failure) as DeviceDetailView['failure'],
+      setAside: json(d.setAside) as DeviceDetailView['setAside'],
       journal: this.#ws.store.journal(d.rowId).map((j) => ({
         id: j.id,
         step: j.step,
@@ -378,6 +379,54 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
         at: j.at,
       })),
     };
+  }
+
+  /**
+   * Sets a lost or failed TPM's record aside, as `ztp device set-aside` does (supervisor only,
+   * audited): its batch can then close, and the manifest lists it with the reason.
+   */
+  setAside(req: ParsedRequestOf<'devices.setAside'>): DeviceDetailView {
+    const { operator } = this.#requireSession('set devices aside', ['supervisor']);
+    const d = this.#deviceRecord(req);
+    // The engine acts on the record that stands for the TPM in its batch, the newest one.
+    const latest = this.#ws.store.findDevices(d.deviceId).find((r) => r.batchId === d.batchId);
+    if (latest && latest.rowId !== d.rowId) {
+      throw new AppError(
+        'state',
+        `This is an earlier attempt of device ${d.deviceId.slice(0, 16)}…; its latest record in the batch (${latest.status.replace('_', ' ')}) stands for it now.`,
+      );
+    }
+    if (this.#run?.batchId === d.batchId) {
+      throw new AppError(
+        'state',
+        'This batch is being provisioned right now: stop the run first, so no slot is working on the TPM.',
+      );
+    }
+    const row = setAsideDevice(this.#ws, operator, d.deviceId, req.reason, {
+      batchId: d.batchId,
+    });
+    if (this.#deviceIndex?.batchId === row.batchId) this.#deviceIndex = undefined;
+    this.#emit('changed', { what: 'batches', batchId: row.batchId });
+    this.#emit('changed', { what: 'audit', batchId: row.batchId });
+    return this.device({ rowId: row.rowId });
+  }
+
+  /** A device record by row id, or the newest record of a device id. */
+  #deviceRecord(req: { rowId?: number; deviceId?: string }): DeviceRow {
+    if (req.rowId !== undefined) {
+      const d = this.#ws.store.getDevice(req.rowId);
+      if (!d) throw new AppError('not-found', `There is no device record ${req.rowId}.`);
+      return d;
+    }
+    const id = req.deviceId!.toLowerCase();
+    const d = this.#ws.store.findDevices(id).find((r) => r.deviceId === id);
+    if (!d) {
+      throw new AppError(
+        'not-found',
+        `There is no device ${id.slice(0, 16)}… on this workstation: check the id in the batch's device table.`,
+      );
+    }
+    return d;
   }
 
   // ---- audit ----

@@ -27,6 +27,7 @@ function handlersFor(s: AppService): Handlers {
     'batches.close': (r) => s.closeBatch(r),
     'devices.page': (r) => s.devicePage(r),
     'devices.get': (r) => s.device(r),
+    'devices.setAside': (r) => s.setAside(r),
     'audit.list': (r) => s.audit(r),
     'audit.verify': () => s.verifyAudit(),
     'station.state': () => s.stationState(),

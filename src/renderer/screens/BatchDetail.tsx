@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { FAILURE_STEP_LABELS } from '../../engine/events.ts';
 import {
   DEVICE_STATUSES,
@@ -10,7 +10,15 @@ import {
 } from '../../main/ipc-contract.ts';
 import type { ScreenProps } from '../App.tsx';
 import { call, errorMessage, useEvent } from '../api.ts';
-import { ErrorBanner, Hex, PageHeader, Stat, StatusBadge, formatTime } from '../components/ui.tsx';
+import {
+  ErrorBanner,
+  Field,
+  Hex,
+  PageHeader,
+  Stat,
+  StatusBadge,
+  formatTime,
+} from '../components/ui.tsx';
 
 const PAGE = 200;
 const ROW_HEIGHT = 44;
@@ -118,6 +126,7 @@ export function BatchDetailScreen(props: ScreenProps & { batchId: string; onBack
         <Stat label="Failed" value={c.failed} tone="failed" />
         <Stat label="In progress" value={c.in_progress} />
         <Stat label="Rolled back" value={c.rolled_back} />
+        <Stat label="Set aside" value={c.set_aside} />
         <Stat label="Target" value={batch.targetCount ?? '—'} />
       </div>
       <dl className="facts">
@@ -139,7 +148,13 @@ export function BatchDetailScreen(props: ScreenProps & { batchId: string; onBack
           onSelect={setSelected}
           compact={selected !== null}
         />
-        {selected !== null && <DeviceDetail rowId={selected} onClose={() => setSelected(null)} />}
+        {selected !== null && (
+          <DeviceDetail
+            rowId={selected}
+            onClose={() => setSelected(null)}
+            canSetAside={batch.status === 'open' && props.status.role === 'supervisor'}
+          />
+        )}
       </div>
     </section>
   );
@@ -314,10 +329,22 @@ function DeviceTable({
   );
 }
 
-function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }) {
+function DeviceDetail({
+  rowId,
+  onClose,
+  canSetAside,
+}: {
+  rowId: number;
+  onClose: () => void;
+  /** The batch is open and a supervisor is signed in (the service checks both again). */
+  canSetAside: boolean;
+}) {
   const [d, setD] = useState<DeviceDetailView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [askReason, setAskReason] = useState(false);
+  const setAsideButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
+    setAskReason(false);
     call('devices.get', { rowId })
       .then(setD)
       .catch((e) => setError(errorMessage(e)));
@@ -328,6 +355,7 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
     firmwareVersion?: string;
     ek?: { type?: string; certificatePem?: string };
   };
+  const settable = canSetAside && (d.row.status === 'in_progress' || d.row.status === 'failed');
   return (
     <aside className="device-detail" aria-labelledby="device-title">
       <header className="page-header">
@@ -341,6 +369,32 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
           Close
         </button>
       </header>
+      {settable && !askReason && (
+        <div className="form-actions">
+          <button
+            ref={setAsideButton}
+            type="button"
+            className="btn btn-danger"
+            onClick={() => setAskReason(true)}
+          >
+            Set aside…
+          </button>
+        </div>
+      )}
+      {settable && askReason && (
+        <SetAsideForm
+          row={d.row}
+          onCancel={() => {
+            setAskReason(false);
+            // Back to the button that opened the form, for keyboard users.
+            requestAnimationFrame(() => setAsideButton.current?.focus());
+          }}
+          onDone={(view) => {
+            setAskReason(false);
+            setD(view);
+          }}
+        />
+      )}
       {d.failure && (
         <div className="banner banner-error" role="alert">
           <strong>
@@ -353,6 +407,16 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
             <strong>What to do:</strong> {d.failure.action}
           </p>
           {d.failure.detail && <p className="mono small">{d.failure.detail}</p>}
+        </div>
+      )}
+      {d.setAside && (
+        <div className="banner banner-info" role="status">
+          <strong>Set aside by {d.setAside.by}</strong>
+          <p className="words">{d.setAside.reason}</p>
+          <p className="small">
+            {formatTime(d.setAside.at)}. The batch can close without it; the manifest lists it as
+            set aside with this reason.
+          </p>
         </div>
       )}
       <dl className="facts">
@@ -401,5 +465,93 @@ function DeviceDetail({ rowId, onClose }: { rowId: number; onClose: () => void }
         ))}
       </ol>
     </aside>
+  );
+}
+
+/** A journal step as words in a sentence ("writing NV memory"). */
+function stepName(step: string): string {
+  const label = FAILURE_STEP_LABELS[step as keyof typeof FAILURE_STEP_LABELS] ?? step;
+  return label.charAt(0).toLowerCase() + label.slice(1);
+}
+
+/**
+ * Asks for the reason a device is set aside (a TPM that is lost, or failed and will not be
+ * tried again), inline in the device detail: the reason field takes the focus, Enter sets the
+ * device aside, Escape cancels.
+ */
+function SetAsideForm({
+  row,
+  onCancel,
+  onDone,
+}: {
+  row: DeviceListRow;
+  onCancel: () => void;
+  onDone: (view: DeviceDetailView) => void;
+}) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const titleId = useId();
+  const descId = useId();
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await call('devices.setAside', { rowId: row.rowId, reason }));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="banner banner-warn"
+      role="dialog"
+      aria-labelledby={titleId}
+      aria-describedby={descId}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          onCancel();
+        }
+      }}
+    >
+      <strong id={titleId}>Set device {row.deviceId.slice(0, 16)}… aside?</strong>
+      <p id={descId}>
+        Its record ends here ({row.status.replace('_', ' ')} at {stepName(row.step)}): the batch can
+        close without it, and the manifest lists it as set aside with your reason. If the TPM turns
+        up again, it is provisioned afresh.
+      </p>
+      <Field
+        label="Reason for setting the device aside"
+        hint="Recorded in the audit log and the manifest (up to 500 characters)."
+      >
+        {(id, describedBy) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            // The form opens on the operator's request, so the reason is what they type next.
+            autoFocus
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+        )}
+      </Field>
+      <ErrorBanner message={error} title="Not set aside" />
+      <div className="form-actions">
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-danger" disabled={busy || !reason.trim()}>
+          {busy ? 'Setting aside…' : 'Set device aside'}
+        </button>
+      </div>
+    </form>
   );
 }
