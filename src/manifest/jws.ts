@@ -75,9 +75,10 @@ export class SigningInputHash {
     this.hash.update(encodedHeader, 'latin1').update('.', 'latin1');
   }
 
-  /** Adds base64url payload text. */
-  update(payloadText: string): void {
-    this.hash.update(payloadText, 'latin1');
+  /** Adds base64url payload text, as a string or as its ASCII bytes (as read from a file). */
+  update(payloadText: string | Uint8Array): void {
+    if (typeof payloadText === 'string') this.hash.update(payloadText, 'latin1');
+    else this.hash.update(payloadText);
   }
 
   digest(): Uint8Array {

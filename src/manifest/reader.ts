@@ -16,7 +16,8 @@ import { DEVICE_ARRAYS } from './records.ts';
 /** Default largest manifest accepted: 100k devices take about 400 MB. */
 export const DEFAULT_MAX_MANIFEST_BYTES = 2 * 1024 ** 3;
 const MAX_SMALL_MEMBER = 64 * 1024;
-const READ_CHUNK = 1 << 20;
+/** Small enough that a chunk's transient copies (text, decoded bytes) stay a few hundred KiB. */
+const READ_CHUNK = 1 << 18;
 
 /** The file is not a readable manifest: the CLI exits with the usage/malformed code. */
 export class ManifestFormatError extends Error {
@@ -213,7 +214,20 @@ export interface PayloadResult {
   whitespaceBytes: number;
 }
 
-const BASE64URL_RUN = /^[A-Za-z0-9_-]*$/;
+/** Whether every byte is in the base64url alphabet (RFC 4648 §5), checked without a copy. */
+function isBase64UrlText(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const ok =
+      (b >= 0x41 && b <= 0x5a) || // A-Z
+      (b >= 0x61 && b <= 0x7a) || // a-z
+      (b >= 0x30 && b <= 0x39) || // 0-9
+      b === 0x2d || // -
+      b === 0x5f; // _
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /** Pass 2: hashes the signing input and parses the payload, streaming device elements out. */
 export async function readPayload(
@@ -228,11 +242,22 @@ export async function readPayload(
     onMember: handlers.onMember,
     maxSkeletonBytes: 8 * 1024 * 1024,
   });
+  // Base64url decodes in independent 4-character quanta: the few characters a chunk ends
+  // with are carried into the next one, and every chunk is decoded on its own, in place.
   let carry = '';
-  const feed = (text: string) => {
-    const usable = text.length - (text.length % 4);
-    if (usable > 0) parser.write(Buffer.from(text.slice(0, usable), 'base64url'));
-    return text.slice(usable);
+  const feed = (chunk: Buffer) => {
+    let from = 0;
+    if (carry.length > 0) {
+      from = Math.min(4 - carry.length, chunk.length);
+      carry += chunk.toString('latin1', 0, from);
+      if (carry.length < 4) return;
+      parser.write(Buffer.from(carry, 'base64url'));
+      carry = '';
+    }
+    const usable = chunk.length - ((chunk.length - from) % 4);
+    if (usable > from)
+      parser.write(Buffer.from(chunk.toString('latin1', from, usable), 'base64url'));
+    carry = chunk.toString('latin1', usable);
   };
   try {
     if (envelope.payloadEnd > envelope.payloadStart) {
@@ -244,12 +269,12 @@ export async function readPayload(
           highWaterMark: READ_CHUNK,
         });
         for await (const chunk of stream) {
-          const text = (chunk as Buffer).toString('latin1');
-          if (!BASE64URL_RUN.test(text)) {
+          const bytes = chunk as Buffer;
+          if (!isBase64UrlText(bytes)) {
             throw new ManifestFormatError(`${file}: the JWS payload is not base64url text`);
           }
-          hash.update(text);
-          carry = feed(carry + text);
+          hash.update(bytes);
+          feed(bytes);
           if (handlers.afterChunk) await handlers.afterChunk();
         }
       } finally {
