@@ -28,8 +28,34 @@ import type { Workstation } from './workstation.ts';
  * operators who acted, and every device record, streamed.
  */
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*?)-----END CERTIFICATE-----/;
+
+/**
+ * The DER of a PEM certificate (RFC 7468 §5): the base64 between the labels, when it decodes
+ * to exactly one DER SEQUENCE. Parsing each certificate with X509Certificate took over a
+ * third of a 20k-device export; anything unusual still goes through it, as before.
+ */
 function pemToDer(pem: string): Uint8Array {
+  const body = PEM_CERTIFICATE.exec(pem)?.[1]?.replace(/\s+/g, '');
+  if (body !== undefined) {
+    const der = Buffer.from(body, 'base64');
+    if (der.toString('base64') === body && derSequenceLength(der) === der.length) {
+      return new Uint8Array(der);
+    }
+  }
   return new Uint8Array(new X509Certificate(pem).raw);
+}
+
+/** Total length of the DER SEQUENCE that starts `der` (X.690 §8.1.3), or -1. */
+function derSequenceLength(der: Uint8Array): number {
+  if (der.length < 2 || der[0] !== 0x30) return -1;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const octets = first & 0x7f;
+  if (octets === 0 || octets > 4 || der.length < 2 + octets) return -1;
+  let length = 0;
+  for (let i = 0; i < octets; i++) length = length * 256 + der[2 + i]!;
+  return 2 + octets + length;
 }
 
 function ekCertificateCheck(c: EkCertificateView | null): EkCertificateCheck | undefined {
