@@ -99,7 +99,7 @@ export async function hashFile(file: string): Promise<{ sha256: Uint8Array; byte
   try {
     const hash = createHash('sha256');
     let bytes = 0;
-    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 18 })) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
     }

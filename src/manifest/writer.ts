@@ -51,7 +51,7 @@ export interface ManifestSummary {
   kid: string;
 }
 
-const FLUSH_BYTES = 1 << 18;
+const FLUSH_BYTES = 1 << 16;
 
 /** Buffers payload bytes and emits base64url in whole 3-byte groups while hashing it. */
 class PayloadEncoder {
