@@ -49,13 +49,16 @@ export interface RunSummary {
   devices: DeviceEvent[];
 }
 
-/** Writes a journal entry (and device fields with it); see provisionSlot for when it commits. */
+/**
+ * Writes a journal entry (and device fields with it); see provisionSlot for when it commits.
+ * The promise settles once the entry is on disk ('begin' and 'error'; at once for 'end').
+ */
 type JournalFn = (
   step: StepName | 'rollback',
   phase: 'begin' | 'end' | 'error',
   data?: unknown,
   fields?: Parameters<Store['updateDevice']>[1],
-) => void;
+) => Promise<void>;
 
 /** Thrown inside a step; carries what the operator sees. */
 export class StepError extends Error {
@@ -92,6 +95,9 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
   #stopping = false;
   readonly #ws: Workstation;
   readonly #opts: ProvisionOptions;
+  /** Slots' journal writes waiting for the next group commit, and its promise. */
+  #groupWrites: { writes: (() => void)[]; entries: number }[] = [];
+  #groupCommit: Promise<void> | undefined;
 
   constructor(ws: Workstation, options: ProvisionOptions) {
     super();
@@ -157,6 +163,34 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     return summary;
   }
 
+  /**
+   * Commits a slot's writes together with those every other slot hands over in the same turn
+   * of the event loop: one transaction, so one fsync, for all of them (a group commit). Each
+   * slot awaits it before its next TPM command, so its writes are still on disk first.
+   */
+  private commitGroup(writes: (() => void)[], entries: number): Promise<void> {
+    this.#groupWrites.push({ writes, entries });
+    this.#groupCommit ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const group = this.#groupWrites.splice(0);
+        this.#groupCommit = undefined;
+        try {
+          this.#ws.store.transaction(() => {
+            for (const g of group) for (const write of g.writes) write();
+            // The crash tests' power cut lands before the commit: the whole group is lost,
+            // which no slot has acted on yet (each waits for the commit).
+            for (const g of group) for (let i = 0; i < g.entries; i++) maybeCrash();
+          });
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolve();
+      });
+    });
+    return this.#groupCommit;
+  }
+
   private emitSlot(e: Omit<SlotEvent, 'type'>): void {
     this.emit('event', { type: 'slot', ...e });
   }
@@ -191,25 +225,25 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     };
     // Journal writes are durable (synchronous FULL) and each commit costs an fsync. An
     // 'end' and the device fields that go with it wait for the next 'begin' (or 'error', or
-    // the final status), which commits them in one transaction: every write is on disk before
-    // the next command that changes the TPM, and the journal costs one fsync per step.
+    // the final status), which commits them in one transaction, shared with the other slots
+    // that commit in the same turn (commitGroup): every write is on disk before the next
+    // command that changes the TPM, and the journal costs at most one fsync per step.
     const pending: (() => void)[] = [];
     let pendingEntries = 0;
-    const flush = () => {
+    const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
-      store.transaction(() => {
-        for (const write of pending) write();
-      });
-      pending.length = 0;
-      for (; pendingEntries > 0; pendingEntries--) maybeCrash();
+      const writes = pending.splice(0);
+      const entries = pendingEntries;
+      pendingEntries = 0;
+      await this.commitGroup(writes, entries);
     };
-    const journal: JournalFn = (step, phase, data = {}, fields) => {
+    const journal: JournalFn = async (step, phase, data = {}, fields) => {
       if (rowId === undefined) return;
       const row = rowId;
       if (fields) pending.push(() => store.updateDevice(row, fields));
       pending.push(() => store.appendJournal(row, step, phase, data));
       pendingEntries++;
-      if (phase !== 'end') flush();
+      if (phase !== 'end') await flush();
     };
     const finish = (status: 'provisioned' | 'failed', failure?: DeviceFailure): DeviceEvent => {
       const event: DeviceEvent = {
@@ -319,7 +353,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         });
       }
 
-      flush();
+      await flush();
       const device = store.getDevice(rowId)!;
       const done = completedSteps(store.journal(rowId));
       if (done.has('nv') && device.credential) {
@@ -331,8 +365,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
         }
         await this.runSteps(ops, batch, profile, identity, rowId, progress, journal);
       }
-      store.transaction(() => {
-        flush();
+      pending.push(() => {
         store.updateDevice(rowId!, {
           status: 'provisioned',
           step: 'done',
@@ -346,12 +379,13 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
           details: { slot, tpmName },
         });
       });
+      await flush();
       return finish('provisioned');
     } catch (e) {
       const failure = e instanceof StepError ? e.failure : explainFailure(currentStep, e);
       if (rowId !== undefined) {
         try {
-          journal(currentStep, 'error', failure);
+          await journal(currentStep, 'error', failure);
         } catch {
           // The store itself failed: the failure below still reaches the operator.
         }
@@ -393,7 +427,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
 
     // 2. EK certificate policy.
     progress('ek-policy');
-    journal('ek-policy', 'begin');
+    await journal('ek-policy', 'begin');
     let ekCheck: { ok: boolean; reason?: string; chain?: string[] } = {
       ok: true,
       reason: 'policy off',
@@ -415,14 +449,14 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     progress('key');
     await this.clearOurLeftovers(ops, profile, identity.deviceId, rowId, journal);
     await this.checkHandlesFree(ops, profile);
-    journal('key', 'begin', { handle: profile.keyHandle });
+    await journal('key', 'begin', { handle: profile.keyHandle });
     if (profile.srkHandle !== undefined) await ops.ensureStorageRootKey(profile.srkHandle);
     const key = await ops.createEcdaaKey(profile);
     journal('key', 'end', { Q: Buffer.from(key.Q).toString('hex'), handle: profile.keyHandle });
 
     // 4. EK binding.
     progress('ek-binding');
-    journal('ek-binding', 'begin');
+    await journal('ek-binding', 'begin');
     const binding = await ops.ekBinding(profile.keyHandle, key.name, identity.ek);
     journal('ek-binding', 'end', binding, {
       ekBinding: JSON.stringify(binding),
@@ -439,7 +473,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     // 5. Join.
     progress('join');
     const nonce = new Uint8Array(randomBytes(32));
-    journal('join', 'begin', { nonce: Buffer.from(nonce).toString('hex') });
+    await journal('join', 'begin', { nonce: Buffer.from(nonce).toString('hex') });
     const signer = await ops.signer(profile.keyHandle);
     // The pool checks the join proof below, off this thread.
     const memberPk = await tpmJoin(signer, nonce, { check: false });
@@ -479,7 +513,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
 
     // 6. NV.
     progress('nv');
-    journal('nv', 'begin');
+    await journal('nv', 'begin');
     const objects = nvObjects(batch, issued.credential, issued.credentialSignature);
     for (const [what, data] of objects) {
       // checkCapable made sure at identify that each object fits the TPM's NV buffer.
@@ -523,7 +557,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     const challenge = new Uint8Array(
       Buffer.concat([Buffer.from('ztp-selftest:'), randomBytes(32)]),
     );
-    journal('selftest', 'begin');
+    await journal('selftest', 'begin');
     const [gpk, credential, basename] = await Promise.all([
       ops.nvRead(profile.nv.gpk),
       ops.nvRead(profile.nv.credential),
@@ -621,7 +655,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     journal: JournalFn,
     why: 'resume' | 'failure' | 'leftovers',
   ): Promise<void> {
-    journal('rollback', 'begin', { why });
+    await journal('rollback', 'begin', { why });
     const removed: string[] = [];
     for (const what of NV_OBJECTS) {
       if (await ops.nvPublic(profile.nv[what])) {
