@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTpmOps } from '../src/engine/tpm-adapter.ts';
 import { CHANNEL_NAMES } from '../src/main/ipc-contract.ts';
-import { AppService } from '../src/main/services/app-service.ts';
+import { AppService, type LabelPrinter } from '../src/main/services/app-service.ts';
 import { createDispatcher, type Dispatch } from '../src/main/services/dispatcher.ts';
 import { RemovableDriveSource } from '../src/main/services/drives.ts';
 import { ManifestExporter } from '../src/main/services/exporter.ts';
@@ -30,13 +30,15 @@ describe('IPC dispatcher', () => {
   let dir: string;
   let service: AppService;
   let dispatch: Dispatch;
+  let printJobs: Parameters<LabelPrinter['print']>[0][];
 
   beforeEach(() => {
+    printJobs = [];
     dir = mkdtempSync(path.join(os.tmpdir(), 'ztp-ipc-'));
     service = new AppService({
       dataDir: path.join(dir, 'data'),
       fixture: new SettingsFixture((n) => openTpmOps(n)),
-      printer: { printers: async () => [], print: async () => ({ pdf: new Uint8Array() }) },
+      printer: { printers: async () => [], print: async (job) => void printJobs.push(job) },
       drives: new RemovableDriveSource({ root: dir }),
       exporter: new ManifestExporter({ root: dir }),
       poolSize: 1,
@@ -221,6 +223,90 @@ describe('IPC dispatcher', () => {
       expect(texts.join('\n')).toContain(fields.date!);
     } finally {
       check.close();
+    }
+  }, 60_000);
+
+  it("the label template is chosen, and the label file is ztp label's vector PDF", async () => {
+    const batchId = await workstationWithBatch();
+    const templates = await dispatch('labels.templates', {});
+    expect(templates).toMatchObject({ ok: true });
+    const list = (templates as { value: { name: string; isDefault: boolean }[] }).value;
+    expect(list.map((t) => t.name)).toEqual(['device-62x29', 'ql-62x29', 'zebra-4x2', 'zebra-4x6']);
+    expect(list.filter((t) => t.isDefault).map((t) => t.name)).toEqual([DEFAULT_TEMPLATE]);
+    const cliLabel = async (template: string, format: string) => {
+      const out = path.join(dir, `cli-${template}.${format}`);
+      const r = await runCli([
+        'label',
+        '--batch',
+        batchId,
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--template',
+        template,
+        '--format',
+        format,
+        '--out',
+        out,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out);
+    };
+
+    // The preview follows the template: ztp label's PNG of that template.
+    const preview = await dispatch('labels.preview', { batchId, template: 'ql-62x29' });
+    expect(preview).toMatchObject({
+      ok: true,
+      value: { template: 'ql-62x29', labels: 1, widthMm: 62, heightMm: 29 },
+    });
+    expect((preview as { value: { pngDataUrl: string } }).value.pngDataUrl).toBe(
+      `data:image/png;base64,${(await cliLabel('ql-62x29', 'png')).toString('base64')}`,
+    );
+    // Built-in names only; a per-device template needs provisioned devices.
+    for (const template of ['../../etc/passwd', 'x.json', '']) {
+      expect(await dispatch('labels.preview', { batchId, template })).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+    }
+    expect(await dispatch('labels.preview', { batchId, template: 'no-such' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringContaining('zebra-4x2') },
+    });
+    const perDevice = await dispatch('labels.preview', { batchId, template: 'device-62x29' });
+    expect(perDevice).toMatchObject({ ok: false, error: { code: 'state' } });
+    expect(JSON.stringify(perDevice)).toContain('no provisioned devices yet');
+
+    // The print: vector SVG pages to the printer, ztp label's PDF as the label file, the
+    // template in the audit trail.
+    const printed = await dispatch('labels.print', {
+      batchId,
+      template: 'zebra-4x6',
+      printer: 'Fake',
+      copies: 2,
+      reprintReason: '',
+    });
+    expect(printed).toMatchObject({
+      ok: true,
+      value: { template: 'zebra-4x6', labels: 1, copies: 2, reprint: false },
+    });
+    expect(printJobs).toHaveLength(1);
+    expect(printJobs[0]).toMatchObject({ copies: 2, widthMm: 101.6, heightMm: 152.4 });
+    expect(printJobs[0]!.svgPages).toHaveLength(1);
+    expect(printJobs[0]!.svgPages[0]).toMatch(/^<svg [^>]*width="101.6mm" height="152.4mm"/);
+    expect(printJobs[0]!.svgPages[0]).not.toMatch(/<image|data:/);
+    const file = (printed as { value: { pdfPath: string } }).value.pdfPath;
+    expect(readFileSync(file).equals(await cliLabel('zebra-4x6', 'pdf'))).toBe(true);
+    const ws = Workstation.open(path.join(dir, 'data'));
+    try {
+      const [event] = ws.store.listAudit({ batchId }).filter((e) => e.action === 'label.printed');
+      expect(JSON.parse(event!.details)).toMatchObject({
+        template: 'zebra-4x6',
+        format: 'pdf',
+        copies: 2,
+        pdf: path.basename(file),
+      });
+    } finally {
+      ws.close();
     }
   }, 60_000);
 

@@ -111,6 +111,11 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       await app.nav('Labels');
       await app.print(FAKE_PRINTER);
       expect(ws.printer.jobs).toHaveLength(1);
+      // The printed page is vector (SVG in the print page): not one raster image in its PDF.
+      const images = execFileSync('pdfimages', ['-list', ws.printer.jobs[0]!.file], {
+        encoding: 'utf8',
+      });
+      expect(images.trim().split('\n')).toHaveLength(2);
       const png = await rasterizePdf(ws.printer.jobs[0]!.file, `${ws.dir}/printed-label`);
       writeCameraVideo(png, ws.cameraFile);
       await app.scanLabel();
@@ -270,6 +275,8 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
       await app.createBatch({ name: 'Batch B' });
       await app.nav('Labels');
       await app.selectLabelBatch('Batch A');
+      // The Brother QL tape label this time: its vector page is printed and read back.
+      await app.selectLabelTemplate('ql-62x29');
       await app.print(FAKE_PRINTER);
       const png = await rasterizePdf(ws.printer.jobs[0]!.file, `${ws.dir}/label-a`);
       writeCameraVideo(png, ws.cameraFile);

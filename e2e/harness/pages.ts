@@ -170,6 +170,14 @@ export class AppPages {
     return (await v.textContent()) ?? '';
   }
 
+  /** Chooses the label template and waits for the preview drawn with it. */
+  async selectLabelTemplate(name: string): Promise<void> {
+    await this.page.getByLabel('Label template').selectOption(name);
+    await this.page
+      .getByRole('img', { name: new RegExp(`^Label for batch .* \\(${name}\\)$`) })
+      .waitFor();
+  }
+
   async selectLabelBatch(name: string): Promise<void> {
     await this.page.getByLabel('Batch for labels').selectOption({ label: name });
   }

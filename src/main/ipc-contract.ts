@@ -150,11 +150,31 @@ export interface StationState {
   interrupted: number;
 }
 
+/** A label template of resources/labels/ (src/labels/templates.ts), as the Labels screen lists it. */
+export interface LabelTemplateView {
+  name: string;
+  description: string;
+  /** 'batch': one label for the batch; 'device': one label per provisioned device. */
+  kind: 'batch' | 'device';
+  widthMm: number;
+  heightMm: number;
+  dpi: number;
+  /** The template the app uses unless another is chosen (zebra-4x2). */
+  isDefault: boolean;
+}
+
 export interface LabelPreview {
   batchId: string;
+  /** The template the preview is drawn with; printing with it prints exactly this. */
+  template: string;
+  /** Labels a print makes: 1 for a batch template, one per provisioned device otherwise. */
+  labels: number;
   /** What the QR code holds. */
   payload: string;
-  /** The label as a PNG data URL (exactly what is printed). */
+  /**
+   * The (first) label as a PNG data URL at the template's dpi, dot for dot what a printer of
+   * that resolution prints (`ztp label --format png`); the print itself is vector.
+   */
   pngDataUrl: string;
   widthMm: number;
   heightMm: number;
@@ -171,6 +191,9 @@ export interface PrinterView {
 export interface PrintResult {
   printer: string;
   copies: number;
+  /** The template printed with, and how many labels each copy has. */
+  template: string;
+  labels: number;
   /** The PDF written for the label files. */
   pdfPath: string | null;
   reprint: boolean;
@@ -235,6 +258,11 @@ export interface SettingsView {
 const text = (max: number) => z.string().trim().min(1).max(max);
 const batchId = z.string().min(4).max(64);
 const none = z.object({}).strict();
+/** A built-in template's name (never a path: the renderer names no files). */
+const templateName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a label template name, like zebra-4x2')
+  .default('zebra-4x2');
 
 export const NewBatchRequest = z
   .object({
@@ -329,12 +357,14 @@ export const CHANNELS = {
   'station.start': returns<StationState>()(z.object({ batchId }).strict()),
   'station.stop': returns<StationState>()(none),
   'station.resume': returns<StationState>()(z.object({ batchId }).strict()),
-  'labels.preview': returns<LabelPreview>()(z.object({ batchId }).strict()),
+  'labels.templates': returns<LabelTemplateView[]>()(none),
+  'labels.preview': returns<LabelPreview>()(z.object({ batchId, template: templateName }).strict()),
   'labels.printers': returns<PrinterView[]>()(none),
   'labels.print': returns<PrintResult>()(
     z
       .object({
         batchId,
+        template: templateName,
         printer: text(256),
         copies: z.number().int().min(1).max(500),
         reprintReason: z.string().trim().max(500),

@@ -3,9 +3,10 @@ import type { LabelPrinter } from '../services/app-service.ts';
 import { labelPageHtml, mmToMicrons } from '../services/label-page.ts';
 
 /**
- * Prints labels with Electron's silent printing to the chosen printer, and keeps the very same
- * page as PDF (printToPDF) for the label files. The label page loads in a hidden, sandboxed
- * window without preload, from a data URL that can load nothing but its own image.
+ * Prints labels with Electron's silent printing to the chosen printer. The label page (vector
+ * SVG, one label per page) loads in a hidden, sandboxed window without preload or JavaScript,
+ * from a data URL whose CSP lets it load nothing. The label file kept with the batch is the
+ * service's own vector PDF, not a copy of this page.
  */
 export class ElectronLabelPrinter implements LabelPrinter {
   constructor(private readonly host: () => WebContents | undefined) {}
@@ -21,7 +22,7 @@ export class ElectronLabelPrinter implements LabelPrinter {
     }));
   }
 
-  async print(job: Parameters<LabelPrinter['print']>[0]): Promise<{ pdf: Uint8Array }> {
+  async print(job: Parameters<LabelPrinter['print']>[0]): Promise<void> {
     const win = new BrowserWindow({
       show: false,
       webPreferences: {
@@ -32,16 +33,9 @@ export class ElectronLabelPrinter implements LabelPrinter {
       },
     });
     try {
-      const html = labelPageHtml(job.pngDataUrl, job.widthMm, job.heightMm);
+      const html = labelPageHtml(job.svgPages, job.widthMm, job.heightMm);
       await win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(html)}`);
       const pageSize = { width: mmToMicrons(job.widthMm), height: mmToMicrons(job.heightMm) };
-      // printToPDF takes inches; the label page's own @page size wins (preferCSSPageSize).
-      const pdf = await win.webContents.printToPDF({
-        pageSize: { width: job.widthMm / 25.4, height: job.heightMm / 25.4 },
-        margins: { top: 0, bottom: 0, left: 0, right: 0 },
-        preferCSSPageSize: true,
-        printBackground: true,
-      });
       await new Promise<void>((resolve, reject) => {
         win.webContents.print(
           {
@@ -62,7 +56,6 @@ export class ElectronLabelPrinter implements LabelPrinter {
                 ),
         );
       });
-      return { pdf: new Uint8Array(pdf) };
     } finally {
       win.destroy();
     }

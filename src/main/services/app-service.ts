@@ -13,10 +13,11 @@ import { labelInfoFor, labelPrintCount, recordLabelPrint } from '../../engine/la
 import { batchSummary } from '../../engine/views.ts';
 import { Workstation } from '../../engine/workstation.ts';
 import { LABEL_AUDIT_ACTIONS } from '../../labels/audit.ts';
-import { layoutLabel } from '../../labels/layout.ts';
+import { labelCount, layoutLabel } from '../../labels/layout.ts';
 import { checkLabelPayload } from '../../labels/readback.ts';
 import { renderPng } from '../../labels/render-png.ts';
-import { DEFAULT_TEMPLATE, loadTemplate } from '../../labels/templates.ts';
+import { renderLabel } from '../../labels/render.ts';
+import { DEFAULT_TEMPLATE, listTemplates } from '../../labels/templates.ts';
 import type { EcdaaVerifier } from '../../manifest/verify.ts';
 import type { BatchRow, DeviceRow, Role } from '../../store/store.ts';
 import { TpmNameError, parseTpmName, type TpmAddress } from '../../tpm/transport/open.ts';
@@ -36,6 +37,7 @@ import type {
   FacilityKeyView,
   LabelCheck,
   LabelPreview,
+  LabelTemplateView,
   ParsedRequestOf,
   PrinterView,
   PrintResult,
@@ -46,6 +48,7 @@ import type {
 } from '../ipc-contract.ts';
 import { DeviceIndex, toListRow } from './device-index.ts';
 import { AppError } from './errors.ts';
+import { labelSvg } from './label-page.ts';
 
 /** The TPMs at the fixture: real devices, swtpm endpoints, or the simulated fixture. */
 export interface TpmFixture {
@@ -58,19 +61,19 @@ export interface TpmFixture {
 
 /**
  * Where printed labels go: Electron's silent printing in the app, a fake printer in the e2e
- * harness. The browser engine prints the label page (see label-page.ts) and returns that same
- * page as PDF, which becomes the label file kept with the batch.
+ * harness. The browser engine prints the label page (label-page.ts) built from `svgPages`,
+ * one vector label per page at the label's size.
  */
 export interface LabelPrinter {
   printers(): Promise<PrinterView[]>;
   print(job: {
     printer: string;
     copies: number;
-    pngDataUrl: string;
+    svgPages: string[];
     widthMm: number;
     heightMm: number;
     title: string;
-  }): Promise<{ pdf: Uint8Array }>;
+  }): Promise<void>;
 }
 
 /** Removable drives for the export; the e2e harness points it at a fake drive. */
@@ -589,15 +592,56 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
 
   // ---- labels ----
 
+  labelTemplates(): LabelTemplateView[] {
+    this.#requireSession('view labels');
+    return listTemplates().map((t) => ({
+      name: t.name,
+      description: t.description,
+      kind: t.kind,
+      widthMm: t.widthMm,
+      heightMm: t.heightMm,
+      dpi: t.dpi,
+      isDefault: t.name === DEFAULT_TEMPLATE,
+    }));
+  }
+
+  /**
+   * A batch's label(s) with a built-in template, as `ztp label` lays them out: the label info
+   * from the engine (with the provisioned devices' ids for a per-device template) and one
+   * layout per label.
+   */
+  #labels(batch: BatchRow, templateName: string) {
+    const template = listTemplates().find((t) => t.name === templateName);
+    if (!template) {
+      const names = listTemplates().map((t) => t.name);
+      throw new AppError(
+        'bad-request',
+        `There is no label template '${templateName}': choose one of ${names.join(', ')}.`,
+      );
+    }
+    const info = labelInfoFor(this.#ws, batch, { withDevices: template.kind === 'device' });
+    const count = labelCount(info, template);
+    if (count === 0) {
+      throw new AppError(
+        'state',
+        `Batch ${batch.name} has no provisioned devices yet, and ${template.name} prints one label per provisioned device: provision first, or choose a batch label template.`,
+      );
+    }
+    const layouts = Array.from({ length: count }, (_, i) => layoutLabel(info, template, i));
+    return { template, info, layouts };
+  }
+
   labelPreview(req: ParsedRequestOf<'labels.preview'>): LabelPreview {
     this.#requireSession('view labels');
     const batch = this.#batch(req.batchId);
-    const template = loadTemplate(DEFAULT_TEMPLATE);
-    const layout = layoutLabel(labelInfoFor(this.#ws, batch), template);
-    const png = renderPng(layout);
-    const payload = layout.qr.payload;
+    const { template, layouts } = this.#labels(batch, req.template);
+    const first = layouts[0]!;
+    const png = renderPng(first);
+    const payload = first.qr.payload;
     return {
       batchId: batch.id,
+      template: template.name,
+      labels: layouts.length,
       payload: payload.text ?? Buffer.from(payload.bytes ?? []).toString('latin1'),
       pngDataUrl: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
       widthMm: template.widthMm,
@@ -629,18 +673,21 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
         );
       }
     }
-    const preview = this.labelPreview({ batchId: batch.id });
-    const { pdf } = await this.#opts.printer.print({
+    const { template, info, layouts } = this.#labels(batch, req.template);
+    // The label file is the CLI's vector PDF (`ztp label --template T --format pdf`, byte for
+    // byte); the printer gets the same layouts as vector SVG pages.
+    const pdf = await renderLabel(info, template, 'pdf');
+    await this.#opts.printer.print({
       printer: req.printer,
       copies: req.copies,
-      pngDataUrl: preview.pngDataUrl,
-      widthMm: preview.widthMm,
-      heightMm: preview.heightMm,
+      svgPages: layouts.map(labelSvg),
+      widthMm: template.widthMm,
+      heightMm: template.heightMm,
       title: `Batch ${batch.name}`,
     });
     const dir = this.settings().labelOutputDir;
     mkdirSync(dir, { recursive: true });
-    const pdfPath = path.join(dir, `batch-${batch.id}-${Date.now()}.pdf`);
+    const pdfPath = path.join(dir, `batch-${batch.id}-${template.name}-${Date.now()}.pdf`);
     writeFileSync(pdfPath, pdf);
     recordLabelPrint(
       this.#ws,
@@ -651,20 +698,27 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
         batchId: batch.id,
         printer: req.printer,
         copies: req.copies,
-        template: DEFAULT_TEMPLATE,
+        template: template.name,
         format: 'pdf',
         ...(reprint ? { reason: req.reprintReason } : {}),
       },
       { pdf: path.basename(pdfPath) },
     );
     this.#emit('changed', { what: 'audit', batchId: batch.id });
-    return { printer: req.printer, copies: req.copies, pdfPath, reprint };
+    return {
+      printer: req.printer,
+      copies: req.copies,
+      template: template.name,
+      labels: layouts.length,
+      pdfPath,
+      reprint,
+    };
   }
 
   checkLabel(req: ParsedRequestOf<'labels.check'>): LabelCheck {
     const session = this.#requireSession('check labels');
     const batch = this.#batch(req.batchId);
-    const expected = this.labelPreview({ batchId: batch.id }).payload;
+    const expected = this.labelPreview({ batchId: batch.id, template: DEFAULT_TEMPLATE }).payload;
     // The same classification as `ztp label check`, with this workstation's batches to name.
     const check = checkLabelPayload(
       req.read,

@@ -34,6 +34,7 @@ function handlersFor(s: AppService): Handlers {
     'station.start': (r) => s.startRun(r),
     'station.stop': () => s.stopRun(),
     'station.resume': (r) => s.startRun(r, true),
+    'labels.templates': () => s.labelTemplates(),
     'labels.preview': (r) => s.labelPreview(r),
     'labels.printers': () => s.printers(),
     'labels.print': (r) => s.print(r),

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type {
   LabelCheck,
   LabelPreview,
+  LabelTemplateView,
   PrinterView,
   PrintResult,
 } from '../../main/ipc-contract.ts';
@@ -17,6 +18,8 @@ export function LabelsScreen(props: ScreenProps) {
   const list = batches ?? [];
   const batch = list.find((b) => b.id === props.batchId) ?? list[0];
   const [preview, setPreview] = useState<LabelPreview | null>(null);
+  const [templates, setTemplates] = useState<LabelTemplateView[]>([]);
+  const [templateName, setTemplateName] = useState('');
   const [printers, setPrinters] = useState<PrinterView[]>([]);
   const [printer, setPrinter] = useState('');
   const [copies, setCopies] = useState('1');
@@ -27,25 +30,39 @@ export function LabelsScreen(props: ScreenProps) {
   const [error, setError] = useState<string | null>(null);
 
   const shownId = batch?.id;
-  // Answers that arrive after the operator chose another batch are dropped.
-  const shownRef = useRef(shownId);
-  shownRef.current = shownId;
+  // Answers that arrive after the operator chose another batch or template are dropped.
+  const shownRef = useRef({ batchId: shownId, template: templateName });
+  shownRef.current = { batchId: shownId, template: templateName };
   const loadPreview = useCallback(() => {
-    if (!shownId) return;
-    call('labels.preview', { batchId: shownId })
+    if (!shownId || !templateName) return;
+    const shown = () =>
+      shownRef.current.batchId === shownId && shownRef.current.template === templateName;
+    call('labels.preview', { batchId: shownId, template: templateName })
       .then((p) => {
-        if (shownRef.current === shownId) setPreview(p);
+        if (shown()) setPreview(p);
       })
-      .catch((e) => setError(errorMessage(e)));
-  }, [shownId]);
+      .catch((e) => {
+        if (shown()) setError(errorMessage(e));
+      });
+  }, [shownId, templateName]);
   useEffect(loadPreview, [loadPreview]);
-  // Another batch: nothing of the last one's print (result, reason, error, preview) stays.
+  // Another batch or template: nothing of the last one's print (result, error, preview) stays.
   useEffect(() => {
     setPrinted(null);
-    setReason('');
     setError(null);
     setPreview(null);
+  }, [shownId, templateName]);
+  useEffect(() => {
+    setReason('');
   }, [shownId]);
+  useEffect(() => {
+    call('labels.templates', {})
+      .then((t) => {
+        setTemplates(t);
+        setTemplateName((cur) => cur || (t.find((x) => x.isDefault) ?? t[0])?.name || '');
+      })
+      .catch((e) => setError(errorMessage(e)));
+  }, []);
   useEffect(() => {
     call('labels.printers', {})
       .then((p) => {
@@ -57,8 +74,9 @@ export function LabelsScreen(props: ScreenProps) {
 
   const isReprint = (preview?.printed ?? 0) > 0;
   const shownPrint = printed?.batchId === batch?.id ? printed : null;
+  const template = templates.find((t) => t.name === templateName);
   const print = async () => {
-    if (!batch) return;
+    if (!batch || !preview) return;
     const batchId = batch.id;
     setBusy(true);
     setError(null);
@@ -66,16 +84,17 @@ export function LabelsScreen(props: ScreenProps) {
     try {
       const result = await call('labels.print', {
         batchId,
+        template: preview.template,
         printer,
         copies: Number(copies) || 1,
         reprintReason: reason,
       });
       setPrinted({ ...result, batchId });
-      if (shownRef.current !== batchId) return;
+      if (shownRef.current.batchId !== batchId) return;
       setReason('');
       loadPreview();
     } catch (e) {
-      if (shownRef.current === batchId) setError(errorMessage(e));
+      if (shownRef.current.batchId === batchId) setError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -110,16 +129,43 @@ export function LabelsScreen(props: ScreenProps) {
       <div className="labels-grid">
         <div className="card">
           <h3>Preview</h3>
+          <Field
+            label="Label template"
+            hint={
+              template &&
+              `${template.description}${template.kind === 'device' ? '; one label per provisioned device' : ''}.`
+            }
+          >
+            {(id, describedBy) => (
+              <select
+                id={id}
+                aria-describedby={describedBy}
+                value={templateName}
+                onChange={(e) => setTemplateName(e.target.value)}
+              >
+                {templates.map((t) => (
+                  <option key={t.name} value={t.name}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           {preview ? (
             <figure className="label-preview">
-              <img src={preview.pngDataUrl} alt={`Label for batch ${batch?.name}`} />
+              <img
+                src={preview.pngDataUrl}
+                alt={`Label for batch ${batch?.name} (${preview.template})`}
+              />
               <figcaption className="small muted">
-                {preview.widthMm} × {preview.heightMm} mm · printed {preview.printed} time
+                {preview.template} · {preview.widthMm} × {preview.heightMm} mm
+                {preview.labels > 1 && <> · first of {preview.labels} labels</>} · printed{' '}
+                {preview.printed} time
                 {preview.printed === 1 ? '' : 's'}
               </figcaption>
             </figure>
           ) : (
-            <p className="muted">Choose a batch.</p>
+            <p className="muted">{batch ? 'Loading the preview…' : 'Choose a batch.'}</p>
           )}
         </div>
         <div className="card">
@@ -165,7 +211,7 @@ export function LabelsScreen(props: ScreenProps) {
             <button
               type="button"
               className="btn btn-primary btn-large"
-              disabled={busy || !printer || !batch || (isReprint && !reason.trim())}
+              disabled={busy || !printer || !preview || (isReprint && !reason.trim())}
               onClick={() => void print()}
             >
               {busy ? 'Printing…' : isReprint ? 'Reprint label' : 'Print label'}
@@ -174,9 +220,11 @@ export function LabelsScreen(props: ScreenProps) {
           {shownPrint && batch && (
             <Notice tone="ok" title={shownPrint.reprint ? 'Label reprinted' : 'Label printed'}>
               <p>
-                {shownPrint.copies} cop{shownPrint.copies === 1 ? 'y' : 'ies'} of the label for{' '}
-                <strong>{batch.name}</strong> sent to {shownPrint.printer}. Now read the printed
-                label back with the camera.
+                {shownPrint.copies} cop{shownPrint.copies === 1 ? 'y' : 'ies'} of the{' '}
+                {shownPrint.template} label{shownPrint.labels === 1 ? '' : 's'} for{' '}
+                <strong>{batch.name}</strong> sent to {shownPrint.printer}
+                {shownPrint.labels > 1 && <> ({shownPrint.labels} labels each)</>}. Now read the
+                printed label back with the camera.
               </p>
             </Notice>
           )}
