@@ -71,6 +71,14 @@ export class StepError extends Error {
   }
 }
 
+/** One slot's share of a group commit (Provisioner.commitGroup). */
+interface GroupWrite {
+  writes: (() => void)[];
+  entries: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 const NV_OBJECTS: NvObject[] = ['gpk', 'credential', 'credentialSignature', 'basename', 'rootCert'];
 
 function equalBytes(a: Uint8Array | null | undefined, b: Uint8Array | null | undefined): boolean {
@@ -95,9 +103,8 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
   #stopping = false;
   readonly #ws: Workstation;
   readonly #opts: ProvisionOptions;
-  /** Slots' journal writes waiting for the next group commit, and its promise. */
-  #groupWrites: { writes: (() => void)[]; entries: number }[] = [];
-  #groupCommit: Promise<void> | undefined;
+  /** Slots' journal writes waiting for the next group commit. */
+  #group: GroupWrite[] = [];
 
   constructor(ws: Workstation, options: ProvisionOptions) {
     super();
@@ -169,26 +176,42 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
    * slot awaits it before its next TPM command, so its writes are still on disk first.
    */
   private commitGroup(writes: (() => void)[], entries: number): Promise<void> {
-    this.#groupWrites.push({ writes, entries });
-    this.#groupCommit ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        const group = this.#groupWrites.splice(0);
-        this.#groupCommit = undefined;
-        try {
-          this.#ws.store.transaction(() => {
-            for (const g of group) for (const write of g.writes) write();
-            // The crash tests' power cut lands before the commit: the whole group is lost,
-            // which no slot has acted on yet (each waits for the commit).
-            for (const g of group) for (let i = 0; i < g.entries; i++) maybeCrash();
-          });
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        resolve();
-      });
+    return new Promise<void>((resolve, reject) => {
+      if (this.#group.length === 0) setImmediate(() => this.commitNow());
+      this.#group.push({ writes, entries, resolve, reject });
     });
-    return this.#groupCommit;
+  }
+
+  private commitNow(): void {
+    const store = this.#ws.store;
+    const group = this.#group.splice(0);
+    const failed = new Map<GroupWrite, unknown>();
+    try {
+      store.transaction(() => {
+        for (const g of group) {
+          // A savepoint per slot: a slot whose write fails fails alone, as with its own commit.
+          try {
+            store.transaction(() => {
+              for (const write of g.writes) write();
+            });
+          } catch (e) {
+            failed.set(g, e);
+          }
+        }
+        // The crash tests' power cut lands before the commit: the whole group is lost,
+        // which no slot has acted on yet (each waits for the commit).
+        for (const g of group) {
+          if (!failed.has(g)) for (let i = 0; i < g.entries; i++) maybeCrash();
+        }
+      });
+    } catch (e) {
+      for (const g of group) g.reject(e);
+      return;
+    }
+    for (const g of group) {
+      if (failed.has(g)) g.reject(failed.get(g));
+      else g.resolve();
+    }
   }
 
   private emitSlot(e: Omit<SlotEvent, 'type'>): void {
