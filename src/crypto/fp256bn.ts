@@ -355,6 +355,22 @@ const HASH_TO_G1_MAX_TRIES = 232;
  * Returns the point and the counter i (the TPM needs s2 = LE32(i) ‖ bsn).
  */
 export function hashToG1(bsn: Uint8Array): { point: G1; i: number } {
+  // A batch signs and checks every device under one basename: remember the last few.
+  const key = Buffer.from(bsn).toString('hex');
+  const hit = hashToG1Cache.get(key);
+  if (hit) return { ...hit };
+  const fresh = hashToG1Uncached(bsn);
+  hashToG1Cache.set(key, fresh);
+  if (hashToG1Cache.size > HASH_TO_G1_CACHE_LIMIT) {
+    hashToG1Cache.delete(hashToG1Cache.keys().next().value as string);
+  }
+  return { ...fresh };
+}
+
+const HASH_TO_G1_CACHE_LIMIT = 16;
+const hashToG1Cache = new Map<string, { point: G1; i: number }>();
+
+function hashToG1Uncached(bsn: Uint8Array): { point: G1; i: number } {
   for (let i = 0; i < HASH_TO_G1_MAX_TRIES; i++) {
     const prefix = new Uint8Array([i & 0xff, (i >>> 8) & 0xff, (i >>> 16) & 0xff, i >>> 24]);
     const x = Fp.create(hashToScalar(prefix, bsn));
