@@ -31,6 +31,7 @@ describe.skipIf(!haveChromium)('desktop app in Chromium', () => {
   }, 120_000);
   afterEach(async () => {
     expect(ws.foreignRequests, 'the app made a network request').toEqual([]);
+    expect(ws.cspViolations, 'the page broke its Content Security Policy').toEqual([]);
     await ws.close();
   });
 

@@ -32,6 +32,8 @@ export interface Workstation {
   dataDir: string;
   /** Requests that left the app's own origin (must stay empty: the app is offline). */
   foreignRequests: string[];
+  /** What the page's Content Security Policy refused (the same policy as the Electron shell). */
+  cspViolations: string[];
   /** Console errors, page errors, refused calls and the app's events, attached on failure. */
   log: string[];
   /** Saves the current screen (see screenshots.ts for where). */
@@ -81,6 +83,7 @@ export async function launchWorkstation(
   const drive = makeFakeUsbDrive(path.join(dir, 'fake-root'));
   const log: string[] = [];
   const foreignRequests: string[] = [];
+  const cspViolations: string[] = [];
 
   const server = await serveStatic(RENDERER_DIST, CONTENT_SECURITY_POLICY);
   const browser: Browser = await chromium.launch({
@@ -144,7 +147,9 @@ export async function launchWorkstation(
     await context.addInitScript({ content: bridge });
     page = await context.newPage();
     page.on('console', (m) => {
-      if (m.type() === 'error') log.push(`console: ${m.text()}`);
+      if (m.type() !== 'error') return;
+      log.push(`console: ${m.text()}`);
+      if (/Content Security Policy/.test(m.text())) cspViolations.push(m.text());
     });
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
     const deliver = (event: string, payload: unknown) => {
@@ -184,6 +189,7 @@ export async function launchWorkstation(
     dir,
     dataDir,
     foreignRequests,
+    cspViolations,
     log,
     async screenshot(name, options = {}) {
       await savePng(
