@@ -4,6 +4,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { CryptoPool } from '../crypto/pool.ts';
 import { CREDENTIAL_BYTES, CREDENTIAL_SIGNATURE_BYTES } from '../crypto/ecdaa.ts';
 import { tpmJoin, tpmSign } from '../crypto/tpm-member.ts';
+import type { EcdaaTpmSigner } from '../crypto/tpm-signer.ts';
 import type { BatchRow, DeviceRow, Store } from '../store/store.ts';
 import { openIssuerSecret, requireBatch, BatchStateError } from './batches.ts';
 import { checkEkCertificate } from './ek-policy.ts';
@@ -542,8 +543,10 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
       // checkCapable made sure at identify that each object fits the TPM's NV buffer.
       await ops.nvDefineAndWrite(profile, profile.nv[what], data, this.#opts.writeLock ?? false);
     }
+    const readBack = new Map<NvObject, Uint8Array>();
     for (const [what, data] of objects) {
       const back = await ops.nvRead(profile.nv[what]);
+      readBack.set(what, back);
       if (!equalBytes(back, data)) {
         throw new StepError({
           step: 'nv',
@@ -564,7 +567,7 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     journal('nv', 'end', { indexes: objects.map(([w]) => hex32(profile.nv[w])) }, { step: 'nv' });
 
     // 7. Self-test.
-    await this.selfTest(ops, batch, profile, rowId, progress, journal);
+    await this.selfTest(ops, batch, profile, rowId, progress, journal, { readBack, signer });
   }
 
   /** Step 7: the TPM signs a fresh challenge with the credential as read from its NV. */
@@ -575,19 +578,28 @@ export class Provisioner extends EventEmitter<{ event: [ProvisionEvent] }> {
     rowId: number,
     progress: (s: StepName) => void,
     journal: JournalFn,
+    /**
+     * Straight after the NV step: the objects it read back (and found equal to what it wrote)
+     * and the join's signer. They are what NV and the key handle hold now — this TPM is ours
+     * alone, one command at a time, and nothing has been sent to it since but the reads and
+     * the key check (ReadPublic, equal to the key that joined) — so the self-test uses them
+     * instead of reading them again. A resumed device reads them from the TPM.
+     */
+    fresh?: { readBack: ReadonlyMap<NvObject, Uint8Array>; signer: EcdaaTpmSigner },
   ): Promise<void> {
     progress('selftest');
     const challenge = new Uint8Array(
       Buffer.concat([Buffer.from('ztp-selftest:'), randomBytes(32)]),
     );
     await journal('selftest', 'begin');
+    const read = (what: NvObject) => fresh?.readBack.get(what) ?? ops.nvRead(profile.nv[what]);
     const [gpk, credential, basename] = await Promise.all([
-      ops.nvRead(profile.nv.gpk),
-      ops.nvRead(profile.nv.credential),
-      ops.nvRead(profile.nv.basename),
+      read('gpk'),
+      read('credential'),
+      read('basename'),
     ]);
     const [signer, randomized] = await Promise.all([
-      ops.signer(profile.keyHandle),
+      fresh?.signer ?? ops.signer(profile.keyHandle),
       this.#opts.pool.randomizeCredential(credential),
     ]);
     // Randomizing the credential and checking the result run in the pool, off this thread.
