@@ -34,6 +34,27 @@ export interface QrPlacement {
   moduleDots: number;
 }
 
+/**
+ * The dark modules as horizontal runs (row, first column, length): vector renderers draw one
+ * rectangle per run, so a symbol is a few hundred rectangles instead of thousands of squares.
+ */
+export function darkRuns(qr: QrPlacement): { row: number; col: number; length: number }[] {
+  const runs: { row: number; col: number; length: number }[] = [];
+  for (let row = 0; row < qr.size; row++) {
+    let col = 0;
+    while (col < qr.size) {
+      if (!qr.isDark(row, col)) {
+        col++;
+        continue;
+      }
+      const start = col;
+      while (col < qr.size && qr.isDark(row, col)) col++;
+      runs.push({ row, col: start, length: col - start });
+    }
+  }
+  return runs;
+}
+
 export interface PlacedText {
   text: string;
   /** Left edge (align 'left') or centre (align 'center') in mm; `yMm` is the baseline. */

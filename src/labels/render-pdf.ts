@@ -13,7 +13,7 @@ import {
   type PDFFont,
 } from 'pdf-lib';
 import { fontBytes } from './fonts.ts';
-import { MM_PER_INCH, PT_PER_INCH, type LabelLayout } from './layout.ts';
+import { MM_PER_INCH, PT_PER_INCH, darkRuns, type LabelLayout } from './layout.ts';
 import type { TemplateFont } from './templates.ts';
 
 const PT_PER_MM = PT_PER_INCH / MM_PER_INCH;
@@ -57,19 +57,10 @@ export async function renderPdf(layouts: LabelLayout[], meta: PdfMetadata): Prom
     // All dark modules as one filled path: rectangles for each horizontal run of a row.
     const ops = [pushGraphicsState(), setFillingGrayscaleColor(0)];
     const m = qr.moduleDots * ptPerDot;
-    for (let row = 0; row < qr.size; row++) {
-      let col = 0;
-      while (col < qr.size) {
-        if (!qr.isDark(row, col)) {
-          col++;
-          continue;
-        }
-        const start = col;
-        while (col < qr.size && qr.isDark(row, col)) col++;
-        const x = qr.xDots * ptPerDot + start * m;
-        const yTop = qr.yDots * ptPerDot + row * m;
-        ops.push(rectangle(x, height - yTop - m, (col - start) * m, m));
-      }
+    for (const run of darkRuns(qr)) {
+      const x = qr.xDots * ptPerDot + run.col * m;
+      const yTop = qr.yDots * ptPerDot + run.row * m;
+      ops.push(rectangle(x, height - yTop - m, run.length * m, m));
     }
     for (const r of layout.rules) {
       ops.push(

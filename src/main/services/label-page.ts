@@ -1,6 +1,6 @@
 import fontkit from '@pdf-lib/fontkit';
 import { fontBytes } from '../../labels/fonts.ts';
-import { MM_PER_INCH, PT_PER_INCH, type LabelLayout } from '../../labels/layout.ts';
+import { MM_PER_INCH, PT_PER_INCH, darkRuns, type LabelLayout } from '../../labels/layout.ts';
 import type { TemplateFont } from '../../labels/templates.ts';
 
 const PT_PER_MM = PT_PER_INCH / MM_PER_INCH;
@@ -50,21 +50,10 @@ export function labelSvg(layout: LabelLayout): string {
   const m = qr.moduleDots * ptPerDot;
   const marks: string[] = [];
   // Dark modules as one path: a rectangle for each horizontal run of a row.
-  for (let row = 0; row < qr.size; row++) {
-    let col = 0;
-    while (col < qr.size) {
-      if (!qr.isDark(row, col)) {
-        col++;
-        continue;
-      }
-      const start = col;
-      while (col < qr.size && qr.isDark(row, col)) col++;
-      const x = qr.xDots * ptPerDot + start * m;
-      const y = qr.yDots * ptPerDot + row * m;
-      marks.push(
-        `M${num(x)} ${num(y)}h${num((col - start) * m)}v${num(m)}h${num(-(col - start) * m)}z`,
-      );
-    }
+  for (const run of darkRuns(qr)) {
+    const x = qr.xDots * ptPerDot + run.col * m;
+    const y = qr.yDots * ptPerDot + run.row * m;
+    marks.push(`M${num(x)} ${num(y)}h${num(run.length * m)}v${num(m)}h${num(-run.length * m)}z`);
   }
   for (const r of layout.rules) {
     marks.push(
