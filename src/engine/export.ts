@@ -15,6 +15,7 @@ import type {
   RejectedOutcome,
 } from '../manifest/types.ts';
 import type { BatchRow, DeviceRow } from '../store/store.ts';
+import { derSequenceLength } from '../util/der.ts';
 import { VERSION } from '../util/version.ts';
 import { BatchStateError, requireBatch, type SetAside } from './batches.ts';
 import type { DeviceFailure } from './events.ts';
@@ -44,18 +45,6 @@ function pemToDer(pem: string): Uint8Array {
     }
   }
   return new Uint8Array(new X509Certificate(pem).raw);
-}
-
-/** Total length of the DER SEQUENCE that starts `der` (X.690 §8.1.3), or -1. */
-function derSequenceLength(der: Uint8Array): number {
-  if (der.length < 2 || der[0] !== 0x30) return -1;
-  const first = der[1]!;
-  if (first < 0x80) return 2 + first;
-  const octets = first & 0x7f;
-  if (octets === 0 || octets > 4 || der.length < 2 + octets) return -1;
-  let length = 0;
-  for (let i = 0; i < octets; i++) length = length * 256 + der[2 + i]!;
-  return 2 + octets + length;
 }
 
 function ekCertificateCheck(c: EkCertificateView | null): EkCertificateCheck | undefined {

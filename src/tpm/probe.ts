@@ -22,6 +22,7 @@ import {
 import { publicKeyPem, publicKeySpki } from './crypto.ts';
 import { TpmError, TpmFormatError } from './errors.ts';
 import { bytesEqual, unmarshal } from './marshal.ts';
+import { derSequenceLength } from '../util/der.ts';
 import { EMPTY_AUTH } from './session.ts';
 import { EK_PROFILES, EK_TEMPLATE_INDEX, type EkProfile } from './templates.ts';
 import type { Tpm } from './tpm.ts';
@@ -175,17 +176,6 @@ function keyType(pub: TPMTPublic): string {
 }
 
 /** A DER certificate may sit in a larger NV index, padded: cut at the outer SEQUENCE's length. */
-function derLength(b: Uint8Array): number | null {
-  if (b.length < 2 || b[0] !== 0x30) return null;
-  const l = b[1]!;
-  if (l < 0x80) return 2 + l;
-  const n = l & 0x7f;
-  if (n === 0 || n > 3 || b.length < 2 + n) return null;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + b[2 + i]!;
-  return 2 + n + len <= b.length ? 2 + n + len : null;
-}
-
 function toPem(der: Uint8Array): string {
   const b64 = Buffer.from(der)
     .toString('base64')
@@ -226,7 +216,7 @@ async function readEkCertificates(tpm: Tpm, nvIndexes: Set<number>): Promise<Fou
     if (!nvIndexes.has(profile.certIndex)) continue;
     try {
       const raw = await readNvIndex(tpm, profile.certIndex);
-      const len = derLength(raw);
+      const len = derSequenceLength(raw);
       if (len === null) {
         out.push({
           profile,
@@ -364,7 +354,7 @@ async function readOtherCertificates(
     };
     try {
       const raw = await readNvIndex(tpm, index);
-      const len = derLength(raw);
+      const len = derSequenceLength(raw);
       if (len === null) {
         entry.note = 'the index does not hold DER data';
       } else {
