@@ -1,4 +1,4 @@
-import { isLabelPrintAction, type LabelAuditEvent } from '../labels/audit.ts';
+import { LABEL_PRINT_ACTIONS, type LabelAuditEvent } from '../labels/audit.ts';
 import type { LabelInfo } from '../labels/types.ts';
 import type { AuditEvent, BatchRow } from '../store/store.ts';
 import type { Workstation } from './workstation.ts';
@@ -38,7 +38,7 @@ export function labelInfoFor(
  * app) printed it. A batch with any is printed again only as a reprint.
  */
 export function labelPrints(ws: Workstation, batchId: string): AuditEvent[] {
-  return ws.store.listAudit({ batchId }).filter((e) => isLabelPrintAction(e.action));
+  return ws.store.listAuditActions(batchId, LABEL_PRINT_ACTIONS);
 }
 
 /** How often a batch's label was printed (first prints and reprints). */

@@ -11,19 +11,16 @@ export const LABEL_AUDIT_ACTIONS = {
 export type LabelAuditAction = (typeof LABEL_AUDIT_ACTIONS)[keyof typeof LABEL_AUDIT_ACTIONS];
 
 /**
- * Names the desktop app recorded for prints before it shared LABEL_AUDIT_ACTIONS; audit trails
- * are append-only, so those prints still count.
+ * Every audit action that records a print or reprint of a batch's label: the shared names,
+ * and those the desktop app recorded before it shared them (audit trails are append-only, so
+ * those prints still count).
  */
-const LEGACY_LABEL_PRINT_ACTIONS: readonly string[] = ['label.print', 'label.reprint'];
-
-/** True for an audit action that records a print or reprint of a batch's label. */
-export function isLabelPrintAction(action: string): boolean {
-  return (
-    action === LABEL_AUDIT_ACTIONS.printed ||
-    action === LABEL_AUDIT_ACTIONS.reprinted ||
-    LEGACY_LABEL_PRINT_ACTIONS.includes(action)
-  );
-}
+export const LABEL_PRINT_ACTIONS: readonly string[] = [
+  LABEL_AUDIT_ACTIONS.printed,
+  LABEL_AUDIT_ACTIONS.reprinted,
+  'label.print',
+  'label.reprint',
+];
 
 /** What the print functions report for the audit trail; the store records it. */
 export interface LabelAuditEvent {

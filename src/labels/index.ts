@@ -60,7 +60,7 @@ export {
 } from './print.ts';
 export {
   LABEL_AUDIT_ACTIONS,
-  isLabelPrintAction,
+  LABEL_PRINT_ACTIONS,
   type LabelAuditAction,
   type LabelAuditEvent,
   type PrintAudit,

@@ -560,6 +560,18 @@ export class Store {
     return (rows as never[]).map((r) => camel<AuditEvent>(r)!);
   }
 
+  /** A batch's events with one of `actions`, oldest first (found by SQL, not by reading all). */
+  listAuditActions(batchId: string, actions: readonly string[]): AuditEvent[] {
+    if (actions.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit_events WHERE batch_id = ? AND action IN (${actions.map(() => '?').join(', ')})
+         ORDER BY seq`,
+      )
+      .all(batchId, ...actions);
+    return (rows as never[]).map((r) => camel<AuditEvent>(r)!);
+  }
+
   /** The newest event, the head of the chain. */
   auditHead(): AuditEvent | undefined {
     return camel<AuditEvent>(

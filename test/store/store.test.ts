@@ -179,6 +179,15 @@ describe('Store records', () => {
     for (const actor of ['sam', 'olga', 'sam']) store.audit({ actor, action: 'x', batchId: 'b1' });
     store.audit({ actor: 'eve', action: 'x', batchId: 'other' });
     expect(store.auditActors('b1')).toEqual(['olga', 'sam']);
+    store.audit({ actor: 'sam', action: 'label.printed', batchId: 'b1' });
+    store.audit({ actor: 'sam', action: 'label.printed', batchId: 'other' });
+    store.audit({ actor: 'ada', action: 'label.reprinted', batchId: 'b1' });
+    const prints = store.listAuditActions('b1', ['label.printed', 'label.reprinted']);
+    expect(prints.map((e) => [e.actor, e.action])).toEqual([
+      ['sam', 'label.printed'],
+      ['ada', 'label.reprinted'],
+    ]);
+    expect(store.listAuditActions('b1', [])).toEqual([]);
     store.close();
   });
 
