@@ -14,6 +14,7 @@ import { batchSummary } from '../../engine/views.ts';
 import { Workstation } from '../../engine/workstation.ts';
 import { LABEL_AUDIT_ACTIONS } from '../../labels/audit.ts';
 import { labelCount, layoutLabel } from '../../labels/layout.ts';
+import { encodeLabelPayload, type LabelPayload } from '../../labels/payload.ts';
 import { checkLabelPayload } from '../../labels/readback.ts';
 import { renderPng } from '../../labels/render-png.ts';
 import { renderLabel } from '../../labels/render.ts';
@@ -637,12 +638,11 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
     const { template, layouts } = this.#labels(batch, req.template);
     const first = layouts[0]!;
     const png = renderPng(first);
-    const payload = first.qr.payload;
     return {
       batchId: batch.id,
       template: template.name,
       labels: layouts.length,
-      payload: payload.text ?? Buffer.from(payload.bytes ?? []).toString('latin1'),
+      payload: payloadString(first.qr.payload),
       pngDataUrl: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
       widthMm: template.widthMm,
       heightMm: template.heightMm,
@@ -718,7 +718,8 @@ export class AppService extends EventEmitter<{ event: [EventName, unknown] }> {
   checkLabel(req: ParsedRequestOf<'labels.check'>): LabelCheck {
     const session = this.#requireSession('check labels');
     const batch = this.#batch(req.batchId);
-    const expected = this.labelPreview({ batchId: batch.id, template: DEFAULT_TEMPLATE }).payload;
+    // What a batch label of this batch encodes (no need to render one to know it).
+    const expected = payloadString(encodeLabelPayload({ batchId: batch.id, gpk: batch.gpk }));
     // The same classification as `ztp label check`, with this workstation's batches to name.
     const check = checkLabelPayload(
       req.read,
@@ -823,6 +824,11 @@ function checkTpmEndpoints(endpoints: string[]): void {
     }
     seen.add(endpoint);
   });
+}
+
+/** A label payload as the screen shows it: its text, or its bytes as Latin-1. */
+function payloadString(payload: LabelPayload): string {
+  return payload.text ?? Buffer.from(payload.bytes ?? []).toString('latin1');
 }
 
 /** A read-back reason ("the label belongs to …; take it off this box") as a sentence. */
