@@ -5,9 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '../../src/crypto/pool.ts';
 import { closeBatch, setAsideDevice } from '../../src/engine/batches.ts';
 import { exportBatch } from '../../src/engine/export.ts';
-import { Provisioner, type ProvisionOptions } from '../../src/engine/provision.ts';
-import { openTpmOps } from '../../src/engine/tpm-adapter.ts';
-import { loadWorkstationTrust } from '../../src/engine/trust.ts';
+import type { ProvisionOptions } from '../../src/engine/provision.ts';
 import { batchSummary } from '../../src/engine/views.ts';
 import { PermissionError, Workstation } from '../../src/engine/workstation.ts';
 import { MANIFEST_FILE } from '../../src/manifest/export.ts';
@@ -18,6 +16,7 @@ import {
   TEST_PASSPHRASE,
   newBatch,
   newFixture,
+  newProvisioner,
   newWorkstation,
   trustFixture,
 } from '../helpers/workstation.ts';
@@ -34,16 +33,8 @@ afterAll(async () => {
   await pool.close();
 });
 
-function provisioner(ws: Workstation, batchId: string, extra: Partial<ProvisionOptions> = {}) {
-  return new Provisioner(ws, {
-    batchId,
-    operator: 'olga',
-    openTpm: (n) => openTpmOps(n),
-    pool,
-    trustStore: loadWorkstationTrust(ws),
-    ...extra,
-  });
-}
+const provisioner = (ws: Workstation, batchId: string, extra: Partial<ProvisionOptions> = {}) =>
+  newProvisioner(ws, pool, batchId, extra);
 
 /** Another tool's NV index at the GPK's handle: the workstation refuses the TPM without --force. */
 function defineForeignIndex(t: SwtpmInstance): void {

@@ -2,17 +2,22 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '../../src/crypto/pool.ts';
 import { verifyCredentialBytes, verifySignatureBytes } from '../../src/crypto/ecdaa.ts';
-import { loadWorkstationTrust } from '../../src/engine/trust.ts';
 import type { ProvisionEvent } from '../../src/engine/events.ts';
 import { PROFILES } from '../../src/engine/profiles.ts';
 import { TPM_RH } from '../../src/tpm/constants.ts';
 import { TpmError } from '../../src/tpm/errors.ts';
 import { storagePrimaryEcc } from '../../src/tpm/templates.ts';
-import { Provisioner, type ProvisionOptions } from '../../src/engine/provision.ts';
+import type { ProvisionOptions } from '../../src/engine/provision.ts';
 import { TpmLayerOps, openTpmOps } from '../../src/engine/tpm-adapter.ts';
 import type { Workstation } from '../../src/engine/workstation.ts';
 import type { Simulator, SwtpmInstance } from '../../src/sim/simulator.ts';
-import { newBatch, newFixture, newWorkstation, trustFixture } from '../helpers/workstation.ts';
+import {
+  newBatch,
+  newFixture,
+  newProvisioner,
+  newWorkstation,
+  trustFixture,
+} from '../helpers/workstation.ts';
 
 const XTT = PROFILES['xtt-platform']!;
 let pool: CryptoPool;
@@ -42,16 +47,8 @@ function nvReadWithTpm2Tools(t: SwtpmInstance, index: number): Buffer {
   );
 }
 
-function provisioner(ws: Workstation, batchId: string, extra: Partial<ProvisionOptions> = {}) {
-  return new Provisioner(ws, {
-    batchId,
-    operator: 'olga',
-    openTpm: (n) => openTpmOps(n),
-    pool,
-    trustStore: loadWorkstationTrust(ws),
-    ...extra,
-  });
-}
+const provisioner = (ws: Workstation, batchId: string, extra: Partial<ProvisionOptions> = {}) =>
+  newProvisioner(ws, pool, batchId, extra);
 
 describe('provisioning on swtpm', () => {
   it('provisions two TPMs in parallel; NV holds what XTT reads, and it verifies', async () => {

@@ -2,13 +2,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CryptoPool } from '../../src/crypto/pool.ts';
 import { PROFILES } from '../../src/engine/profiles.ts';
-import { Provisioner } from '../../src/engine/provision.ts';
 import type { TpmIdentity, TpmOps } from '../../src/engine/tpm-ops.ts';
-import { loadWorkstationTrust } from '../../src/engine/trust.ts';
 import { TpmLayerOps, openTpmOps } from '../../src/engine/tpm-adapter.ts';
 import type { Simulator } from '../../src/sim/simulator.ts';
 import { objectName } from '../../src/tpm/crypto.ts';
-import { newBatch, newFixture, newWorkstation, trustFixture } from '../helpers/workstation.ts';
+import {
+  newBatch,
+  newFixture,
+  newProvisioner,
+  newWorkstation,
+  trustFixture,
+} from '../helpers/workstation.ts';
 
 const XTT = PROFILES['xtt-platform']!;
 let sim: Simulator;
@@ -76,12 +80,8 @@ describe('TPMs that cannot be provisioned for XTT', () => {
     try {
       trustFixture(ws, sim);
       const batch = await newBatch(ws, pool);
-      const summary = await new Provisioner(ws, {
-        batchId: batch.id,
-        operator: 'olga',
+      const summary = await newProvisioner(ws, pool, batch.id, {
         openTpm: async (n) => reporting(await openTpmOps(n), report),
-        pool,
-        trustStore: loadWorkstationTrust(ws),
       }).run([t!.name]);
       expect(summary.provisioned).toBe(0);
       expect(summary.failed).toBe(1);

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CryptoPool } from '../../src/crypto/pool.ts';
 import { createBatch, type NewBatch } from '../../src/engine/batches.ts';
+import { Provisioner, type ProvisionOptions } from '../../src/engine/provision.ts';
+import { openTpmOps } from '../../src/engine/tpm-adapter.ts';
+import { loadWorkstationTrust } from '../../src/engine/trust.ts';
 import { Workstation } from '../../src/engine/workstation.ts';
 import { setUpWorkstation } from '../../src/engine/facility.ts';
 import { Simulator, type SimIdentity } from '../../src/sim/simulator.ts';
@@ -35,4 +38,24 @@ export function trustFixture(ws: Workstation, sim: Simulator): string {
 
 export async function newBatch(ws: Workstation, pool: CryptoPool, input: Partial<NewBatch> = {}) {
   return createBatch(ws, pool, 'sam', { name: 'Test batch', ekPolicy: 'require', ...input });
+}
+
+/**
+ * A provisioning run for operator `olga` on real TPMs (the TPM layer), with the workstation's
+ * EK trust store; `extra` overrides any option.
+ */
+export function newProvisioner(
+  ws: Workstation,
+  pool: CryptoPool,
+  batchId: string,
+  extra: Partial<ProvisionOptions> = {},
+): Provisioner {
+  return new Provisioner(ws, {
+    batchId,
+    operator: 'olga',
+    openTpm: (n) => openTpmOps(n),
+    pool,
+    trustStore: loadWorkstationTrust(ws),
+    ...extra,
+  });
 }
