@@ -37,7 +37,7 @@ describe('bin/ztp', () => {
 });
 
 describe('exit codes', () => {
-  it('3 for a store written by a newer version, 2 for unknown batch options', async () => {
+  it('3 for a store written by a newer version, 2 for unknown batch options or a bad facility', async () => {
     const { mkdtempSync } = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
@@ -59,5 +59,10 @@ describe('exit codes', () => {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^ztp batch: unknown /);
     }
+    const facility = await runCli(['init', '--operator', 'a', '--facility', 'Lab\n1'], {
+      env: { ZTP_DATA_DIR: path.join(dir, 'fresh'), ZTP_PASSPHRASE: 'long enough passphrase' },
+    });
+    expect(facility.code).toBe(2);
+    expect(facility.stderr).toMatch(/without control characters/);
   });
 });

@@ -21,8 +21,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   );
   const operator = operatorOf(values, USAGE);
   const facility = values.facility?.trim();
-  if (values.facility !== undefined && (!facility || facility.length > 64)) {
-    throw new UsageError('--facility takes a name of 1 to 64 characters', USAGE);
+  if (
+    values.facility !== undefined &&
+    (!facility || facility.length > 64 || /\p{Cc}/u.test(facility))
+  ) {
+    throw new UsageError(
+      '--facility takes a name of 1 to 64 characters, without control characters',
+      USAGE,
+    );
   }
   const ws = openWorkstation(values);
   try {
